@@ -1,0 +1,1 @@
+"""provcloud: provision and configure a province's shared data-centre platform."""

@@ -1,0 +1,35 @@
+"""The base of every catalogue model: unknown keys are errors, field docs come from docstrings."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from provcloud.catalogue.slug import DNS_LABEL_MAX
+
+
+class CatalogueModel(BaseModel):
+    # A typo in a catalogue key must never be silently ignored.
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"
+# QCVN 102:2016 + SĐ1:2022 / Decision 20/2020: dot-separated groups ending in the level-1 code
+# (e.g. H49); at most 35 characters.
+ORG_CODE_PATTERN = r"^([0-9A-Z]{2,3}\.)+[A-Z][0-9]{2}$"
+URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
+
+# What a pattern means, for error messages a person can act on.
+PATTERN_HINTS = {
+    DNS_LABEL_PATTERN: "lowercase letters, digits and '-', starting and ending with a letter or digit",
+    DNS_NAME_PATTERN: "a lowercase DNS name such as apps.danang.gov.vn",
+    ORG_CODE_PATTERN: "an agency identifier code such as 000.00.00.H49 (QCVN 102): groups of 2–3 "
+    "capitals or digits separated by dots, ending with the level-1 code",
+    URL_PATTERN: "an http:// or https:// URL",
+}
+
+DnsLabel = Annotated[str, Field(pattern=DNS_LABEL_PATTERN, max_length=DNS_LABEL_MAX)]
+DnsName = Annotated[str, Field(pattern=DNS_NAME_PATTERN, max_length=253)]
+SecurityLevel = Annotated[int, Field(ge=1, le=5)]
+HttpUrl = Annotated[str, Field(pattern=URL_PATTERN)]
+OrgCode = Annotated[str, Field(pattern=ORG_CODE_PATTERN, max_length=35, examples=["000.00.00.H49"])]

@@ -1,0 +1,232 @@
+"""Rules across fields that a schema alone cannot state. Each returns every problem it finds."""
+
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from decimal import Decimal
+from ipaddress import IPv4Address, IPv4Network
+
+from provcloud.catalogue.agency import Agency, AgencyKind
+from provcloud.catalogue.network import REQUIRED_ZONES
+from provcloud.catalogue.problem import FieldPath, Problem, render_path
+from provcloud.catalogue.province import Province
+from provcloud.catalogue.quantity import parse_quantity
+from provcloud.catalogue.service_machine import MachineRole
+from provcloud.catalogue.slug import DNS_LABEL_MAX
+
+# Paths the LGSP node serves itself; an agency service may not take them.
+RESERVED_SERVICE_PATHS = ("/dmdc", "/healthz", "/national")
+
+
+def check_province(province: Province) -> list[Problem]:
+    problems: list[Problem] = []
+    for rule in RULES:
+        problems.extend(rule(province))
+    return problems
+
+
+def _duplicates(items: Iterable[tuple[FieldPath, Hashable]], what: str) -> Iterator[Problem]:
+    listed = list(items)
+    counts = Counter(value for _, value in listed)
+    first: dict[Hashable, FieldPath] = {}
+    for path, value in listed:
+        if counts[value] < 2:
+            continue
+        if value in first:
+            yield Problem(path, f"duplicate {what} {value!s} (first at {render_path(first[value])})")
+        else:
+            first[value] = path
+
+
+def zones(province: Province) -> Iterator[Problem]:
+    zones = province.network.zones
+    for name in REQUIRED_ZONES:
+        if name not in zones:
+            yield Problem(("network", "zones"), f"zone {name!r} is required ({', '.join(REQUIRED_ZONES)})")
+    for name, zone in zones.items():
+        if not _usable_host(zone.cidr, zone.gateway):
+            yield Problem(
+                ("network", "zones", name, "gateway"),
+                f"{zone.gateway} is not a host address of {zone.cidr}",
+            )
+    names = sorted(zones)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if zones[a].cidr.overlaps(zones[b].cidr):
+                yield Problem(
+                    ("network", "zones", b, "cidr"),
+                    f"{zones[b].cidr} overlaps zone {a!r} ({zones[a].cidr})",
+                )
+    yield from _duplicates(((("network", "zones", n, "vlan"), z.vlan) for n, z in zones.items()), "VLAN")
+    yield from _duplicates(((("network", "zones", n, "bridge"), z.bridge) for n, z in zones.items()), "bridge")
+
+
+def _usable_host(cidr: IPv4Network, address: IPv4Address) -> bool:
+    if address not in cidr:
+        return False
+    return cidr.prefixlen >= 31 or address not in (cidr.network_address, cidr.broadcast_address)
+
+
+def service_machines(province: Province) -> Iterator[Problem]:
+    zones = province.network.zones
+    machines = province.service_machines
+    yield from _duplicates(((("service_machines", i, "name"), m.name) for i, m in enumerate(machines)), "machine name")
+    yield from _duplicates(((("service_machines", i, "ip"), m.ip) for i, m in enumerate(machines)), "address")
+    for i, machine in enumerate(machines):
+        here = ("service_machines", i)
+        zone = zones.get(machine.zone)
+        if zone is None:
+            yield Problem((*here, "zone"), f"unknown zone {machine.zone!r}; zones: {', '.join(sorted(zones))}")
+        elif not _usable_host(zone.cidr, machine.ip):
+            yield Problem(
+                (*here, "ip"),
+                f"{machine.ip} is not a host address of zone {machine.zone!r} ({zone.cidr})",
+            )
+        elif machine.ip == zone.gateway:
+            yield Problem((*here, "ip"), f"{machine.ip} is the gateway of zone {machine.zone!r}")
+        if machine.size not in province.platform.instance_types:
+            yield Problem(
+                (*here, "size"),
+                f"unknown instance type {machine.size!r}; types: {', '.join(sorted(province.platform.instance_types))}",
+            )
+        if machine.role is MachineRole.national_peer and not province.lab:
+            yield Problem(
+                (*here, "role"),
+                "national_peer is a lab stand-in: only a province with `lab: true` may declare one",
+            )
+
+
+def agencies(province: Province) -> Iterator[Problem]:
+    agencies = province.agencies
+    yield from _duplicates(((("agencies", i, "slug"), a.slug) for i, a in enumerate(agencies)), "slug")
+    yield from _duplicates(
+        [(("org_code",), province.org_code)]
+        + [(("agencies", i, "org_code"), a.org_code) for i, a in enumerate(agencies)],
+        "org code",
+    )
+    yield from _duplicates(
+        ((("agencies", i, "admin_unit_code"), a.admin_unit_code) for i, a in enumerate(agencies) if a.admin_unit_code),
+        "administrative-unit code",
+    )
+    known_codes = {province.org_code} | {a.org_code for a in agencies}
+    for i, agency in enumerate(agencies):
+        here = ("agencies", i)
+        namespace = province.namespace_of(agency)
+        if len(namespace) > DNS_LABEL_MAX:
+            yield Problem(
+                (*here, "slug"),
+                f"namespace {namespace!r} is {len(namespace)} characters (max {DNS_LABEL_MAX}); set a shorter `slug`",
+            )
+        if not agency.org_code.endswith(tuple("." + code for code in _level1_codes(province, agency))):
+            yield Problem(
+                (*here, "org_code"),
+                f"{agency.org_code} does not end with the province's level-1 code "
+                f"{' or '.join(_level1_codes(province, agency))}",
+            )
+        if agency.parent is not None and agency.parent not in known_codes:
+            yield Problem((*here, "parent"), f"no agency has org code {agency.parent}")
+        if agency.tier not in province.quota_tiers:
+            yield Problem(
+                (*here, "tier"),
+                f"unknown tier {agency.tier!r}; tiers: {', '.join(sorted(province.quota_tiers))}",
+            )
+        if agency.kind is AgencyKind.commune and agency.admin_unit_code is None:
+            yield Problem(here, "a commune needs its 5-digit `admin_unit_code`")
+    yield from _parent_cycles(province)
+
+
+def _level1_codes(province: Province, agency: Agency) -> tuple[str, ...]:
+    """H<nn> for the People's Committee's side; the People's Council uses K<nn> (Decision 09/2025)."""
+    code = province.level1_code
+    if agency.kind is AgencyKind.council:
+        return (code, "K" + code[1:])
+    return (code,)
+
+
+def _parent_cycles(province: Province) -> Iterator[Problem]:
+    parent_of = {a.org_code: a.parent for a in province.agencies if a.parent}
+    index_of = {a.org_code: i for i, a in enumerate(province.agencies)}
+    reported: set[str] = set()
+    for start in parent_of:
+        seen: list[str] = []
+        code: str | None = start
+        while code is not None and code not in seen:
+            seen.append(code)
+            code = parent_of.get(code)
+        if code is not None and code not in reported:
+            cycle = seen[seen.index(code) :]
+            reported.update(cycle)
+            yield Problem(
+                ("agencies", index_of[code], "parent"),
+                f"parent cycle: {' → '.join([*cycle, code])}",
+            )
+
+
+def shared_services(province: Province) -> Iterator[Problem]:
+    slugs = province.agencies_by_slug
+    located = [
+        (("agencies", i, "services", j), service)
+        for i, agency in enumerate(province.agencies)
+        for j, service in enumerate(agency.services)
+    ]
+    yield from _duplicates((((*p, "name"), s.name) for p, s in located), "service name")
+    yield from _duplicates((((*p, "path"), s.path.rstrip("/")) for p, s in located), "service path")
+    for path, service in located:
+        for reserved in RESERVED_SERVICE_PATHS:
+            if service.path == reserved or service.path.startswith(reserved + "/"):
+                yield Problem((*path, "path"), f"{service.path} is served by the LGSP node itself")
+        for k, consumer in enumerate(service.consumers):
+            if consumer not in slugs:
+                yield Problem((*path, "consumers", k), f"no agency has slug {consumer!r}")
+
+
+def storage_classes(province: Province) -> Iterator[Problem]:
+    for i, storage_class in enumerate(province.platform.storage_classes):
+        here = ("platform", "storage_classes", i)
+        for k, tier in enumerate(storage_class.tiers or []):
+            if tier not in province.quota_tiers:
+                yield Problem((*here, "tiers", k), f"unknown tier {tier!r}")
+        for k, slug in enumerate(storage_class.agencies or []):
+            if slug not in province.agencies_by_slug:
+                yield Problem((*here, "agencies", k), f"no agency has slug {slug!r}")
+    yield from _duplicates(
+        ((("platform", "storage_classes", i, "name"), c.name) for i, c in enumerate(province.platform.storage_classes)),
+        "storage class",
+    )
+
+
+def capacity(province: Province) -> Iterator[Problem]:
+    capacity = province.platform.capacity
+    if capacity is None:
+        return
+    for resource in ("cpu", "memory", "storage"):
+        total = sum(
+            (
+                parse_quantity(getattr(province.quota_tiers[a.tier], resource))
+                for a in province.agencies
+                if a.tier in province.quota_tiers
+            ),
+            Decimal(0),
+        )
+        available = parse_quantity(getattr(capacity, resource))
+        if total > available:
+            yield Problem(
+                ("platform", "capacity", resource),
+                f"tier quotas of all agencies need {_human(total, resource)}, "
+                f"the platform declares {getattr(capacity, resource)}",
+            )
+
+
+def _human(value: Decimal, resource: str) -> str:
+    if resource == "cpu":
+        return f"{value.normalize():f} CPU"
+    return f"{(value / Decimal(2) ** 30).quantize(Decimal('0.1'))}Gi"
+
+
+RULES: tuple[Callable[[Province], Iterable[Problem]], ...] = (
+    zones,
+    service_machines,
+    agencies,
+    shared_services,
+    storage_classes,
+    capacity,
+)

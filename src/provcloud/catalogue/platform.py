@@ -1,0 +1,76 @@
+"""The province's Kubernetes + KubeVirt platform: what the stack needs to know about the cluster."""
+
+from typing import Annotated
+
+from pydantic import Field
+
+from provcloud.catalogue.base import CatalogueModel, DnsLabel, DnsName, HttpUrl
+from provcloud.catalogue.quantity import Quantity
+
+
+class StorageClass(CatalogueModel):
+    name: DnsLabel
+    """The StorageClass name on the cluster."""
+    tiers: list[DnsLabel] | None = None
+    """Quota tiers whose tenants may use this class; absent: every tier."""
+    agencies: list[DnsLabel] | None = None
+    """Agency slugs that may use this class whatever their tier; absent: no extra agencies."""
+
+
+class InstanceType(CatalogueModel):
+    """A named VM size (a KubeVirt VirtualMachineClusterInstancetype)."""
+
+    cpu: int = Field(ge=1, le=256)
+    """Virtual CPUs."""
+    memory: Quantity
+    """Guest memory, e.g. `8Gi`."""
+
+
+class OsImage(CatalogueModel):
+    url: HttpUrl
+    """Where CDI imports the VM OS image from (a Debian 12 generic cloud image on the province's
+    own mirror)."""
+    disk_size: Quantity = "20Gi"
+    """Root disk size of each service VM."""
+
+
+class Oidc(CatalogueModel):
+    issuer: HttpUrl
+    """The OIDC issuer the API server trusts; RBAC binds its groups."""
+    groups_prefix: str = "oidc:"
+    """The API server's `--oidc-groups-prefix`: prepended to every group name in RoleBindings."""
+
+
+class Capacity(CatalogueModel):
+    """What the cluster can hand out as tenant quota; when set, tier quotas must fit it."""
+
+    cpu: Quantity
+    memory: Quantity
+    storage: Quantity
+
+
+KubernetesVersion = Annotated[str, Field(pattern=r"^1\.[0-9]{2}$", examples=["1.31"])]
+
+
+class Platform(CatalogueModel):
+    kubernetes_version: KubernetesVersion
+    """The cluster's Kubernetes minor version, e.g. `1.31`: objects are validated against it and
+    Pod Security Admission labels are pinned to it."""
+    registry_mirror: str = Field(pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$")
+    """The province's image registry mirror; tenants may run images only from it."""
+    ingress_domain: DnsName
+    """Base domain of tenant ingresses: an agency may serve only `<agency>.<ingress_domain>`
+    and names under it."""
+    ingress_namespace: DnsLabel = "ingress-nginx"
+    """Namespace of the ingress controller, allowed into every tenant."""
+    dns_namespace: DnsLabel = "kube-system"
+    """Namespace of the cluster DNS, the one egress every tenant keeps."""
+    oidc: Oidc
+    os_image: OsImage
+    storage_classes: list[StorageClass] = Field(min_length=1)
+    """Storage classes of the cluster and who may use them."""
+    instance_types: dict[DnsLabel, InstanceType] = Field(min_length=1)
+    """Named VM sizes; service machines pick one by name."""
+    capacity: Capacity | None = None
+    apt_proxy: HttpUrl | None = None
+    """HTTP proxy VMs fetch Debian packages through; absent: the OS image's own sources."""

@@ -1,0 +1,83 @@
+"""The province catalogue (`provinces/<slug>.yml`): the single source of truth of a province."""
+
+from functools import cached_property
+from ipaddress import IPv4Address
+
+from pydantic import Field
+
+from provcloud.catalogue.agency import Agency
+from provcloud.catalogue.base import (
+    CatalogueModel,
+    DnsLabel,
+    DnsName,
+    HttpUrl,
+    OrgCode,
+    SecurityLevel,
+)
+from provcloud.catalogue.network import Network
+from provcloud.catalogue.platform import Platform
+from provcloud.catalogue.quota_tier import QuotaTier
+from provcloud.catalogue.security_controls import SecurityControls
+from provcloud.catalogue.service_machine import MachineRole, ServiceMachine
+
+
+class NationalPlatform(CatalogueModel):
+    """The national data sharing platform (NDXP) the LGSP node connects to."""
+
+    name: str = "NDXP"
+    endpoint: HttpUrl
+    """Base URL of the national peer, reached over mutual TLS from the LGSP node."""
+
+
+class Dns(CatalogueModel):
+    domain: DnsName
+    """The province's internal domain; service machines are `<name>.<domain>`."""
+    servers: list[IPv4Address] = Field(min_length=1)
+    """The province's own resolvers; machines never use public ones."""
+
+
+class Province(CatalogueModel):
+    slug: DnsLabel
+    """Short ASCII name; the file is `provinces/<slug>.yml` and the Pulumi stack is `<slug>`."""
+    name: str = Field(min_length=1)
+    """The Vietnamese name, with diacritics, e.g. `Thành phố Đà Nẵng`."""
+    admin_unit_code: str = Field(pattern=r"^[0-9]{2}$")
+    """2-digit administrative-unit code (Decision 19/2025), e.g. Đà Nẵng `48`."""
+    org_code: OrgCode
+    """The People's Committee's agency identifier code, e.g. `000.00.00.H49`."""
+    security_level: SecurityLevel = 3
+    """Default level for machines and tenants that declare none."""
+    lab: bool = False
+    """True for a province that exists only to run in the lab (may declare a `national_peer`)."""
+    platform: Platform
+    network: Network
+    service_machines: list[ServiceMachine] = Field(min_length=1)
+    national_platform: NationalPlatform
+    time_sources: list[str] = Field(min_length=1)
+    """The province's own NTP servers (addresses or names)."""
+    dns: Dns
+    quota_tiers: dict[DnsLabel, QuotaTier] = Field(min_length=1)
+    security_controls: SecurityControls = SecurityControls()
+    agencies: list[Agency] = Field(default_factory=list)
+
+    @property
+    def level1_code(self) -> str:
+        """The last group of the org code (e.g. `H49`): every agency code of the province ends in it."""
+        return self.org_code.rsplit(".", 1)[-1]
+
+    @cached_property
+    def agencies_by_slug(self) -> dict[str, Agency]:
+        return {agency.slug: agency for agency in self.agencies}
+
+    def namespace_of(self, agency: Agency) -> str:
+        return f"{self.slug}-{agency.slug}"
+
+    def level_of(self, agency: Agency) -> int:
+        """The tenant's effective level: the highest of its systems (Decree 85/2016)."""
+        return max((system.security_level for system in agency.systems), default=self.security_level)
+
+    def machine_level(self, machine: ServiceMachine) -> int:
+        return machine.security_level or self.security_level
+
+    def machines_with_role(self, role: MachineRole) -> list[ServiceMachine]:
+        return [machine for machine in self.service_machines if machine.role is role]

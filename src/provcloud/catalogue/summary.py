@@ -1,0 +1,45 @@
+"""A province at a glance: agencies by kind, tier and security level; machines by zone."""
+
+from collections import Counter
+
+from rich.columns import Columns
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+
+from provcloud.catalogue.province import Province
+
+
+def _count_table(title: str, heading: str, counts: Counter[str]) -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False)
+    table.add_column(heading)
+    table.add_column("n", justify="right")
+    for key, n in sorted(counts.items()):
+        table.add_row(key, str(n))
+    return table
+
+
+def province_summary(province: Province) -> RenderableType:
+    agencies = province.agencies
+    machines = Table(title="service machines by zone", title_justify="left", show_edge=False)
+    for column in ("zone", "machine", "role", "address"):
+        machines.add_column(column)
+    for machine in sorted(province.service_machines, key=lambda m: (m.zone, m.ip)):
+        machines.add_row(machine.zone, machine.name, machine.role.value, str(machine.ip))
+    tables = Columns(
+        [
+            _count_table("agencies by kind", "kind", Counter(a.kind.value for a in agencies)),
+            _count_table("by tier", "tier", Counter(a.tier for a in agencies)),
+            _count_table(
+                "by security level",
+                "level",
+                Counter(f"level {province.level_of(a)}" for a in agencies),
+            ),
+        ],
+        padding=(0, 4),
+    )
+    title = (
+        f"[bold]{province.slug}[/] — {province.name} · unit {province.admin_unit_code} · "
+        f"{province.org_code} · {len(agencies)} agencies · {len(province.service_machines)} service machines"
+    )
+    return Panel(Group(tables, "", machines), title=title, title_align="left")

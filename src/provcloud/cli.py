@@ -1,0 +1,38 @@
+"""The `provcloud` command."""
+
+import sys
+
+import typer
+
+from provcloud.catalogue import CatalogueError
+from provcloud.commands.catalogue import catalogue_app
+from provcloud.commands.new_province import new_province
+from provcloud.commands.validate import validate
+from provcloud.console import err
+from provcloud.errors import UserError
+
+app = typer.Typer(
+    name="provcloud",
+    help="Provision a province's shared data-centre platform and configure its common services.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(validate)
+app.command("new-province")(new_province)
+app.add_typer(catalogue_app, name="catalogue")
+
+
+def main() -> None:
+    try:
+        app()
+    except CatalogueError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        sys.exit(1)
+    except UserError as error:
+        err.print(f"[red]error:[/] {error}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        sys.exit(130)
