@@ -25,7 +25,7 @@ system-packages:
 	@scripts/install-system-packages
 
 demo: $(STAMP) system-packages
-	$(BIN)/provcloud validate
+	$(BIN)/provcloud demo
 
 test: $(STAMP) system-packages
 	@rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \

@@ -6,6 +6,7 @@ import typer
 
 from provcloud.catalogue import CatalogueError
 from provcloud.commands.catalogue import catalogue_app
+from provcloud.commands.demo import demo
 from provcloud.commands.new_province import new_province
 from provcloud.commands.validate import validate
 from provcloud.console import err
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.command()(validate)
 app.command("new-province")(new_province)
 app.add_typer(catalogue_app, name="catalogue")
+app.command()(demo)
 
 
 def main() -> None:

@@ -1,0 +1,35 @@
+"""`provcloud demo`: the main job on the embedded default, end to end, on the demo province.
+
+Each step is a function of the steps list; later parts of provcloud add theirs (plan, lab,
+configure, a request through the LGSP node). A failing step stops the demo with its exit code.
+"""
+
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+
+from provcloud.commands.validate import validate
+from provcloud.console import out
+
+DemoStep = tuple[str, Callable[[str], None]]
+
+
+def _validate(province: str) -> None:
+    validate(provinces=None, quiet=True)
+    validate(provinces=[province], quiet=False)
+
+
+STEPS: list[DemoStep] = [
+    ("validate every province, then show the demo province", _validate),
+]
+
+
+def demo(
+    province: Annotated[str, typer.Argument(help="The lab province to run the demo on.")] = "demo",
+) -> None:
+    """Run the main job on the embedded default: validate, and every later step provcloud has."""
+    for number, (title, step) in enumerate(STEPS, start=1):
+        out.rule(f"[bold]{number}/{len(STEPS)} {title}")
+        step(province)
+    out.rule("[bold green]demo complete")
