@@ -95,6 +95,10 @@ def service_machines(province: Province) -> Iterator[Problem]:
             )
 
 
+def operators(province: Province) -> Iterator[Problem]:
+    yield from _duplicates(((("operators", i, "login"), o.login) for i, o in enumerate(province.operators)), "login")
+
+
 def agencies(province: Province) -> Iterator[Problem]:
     agencies = province.agencies
     yield from _duplicates(((("agencies", i, "slug"), a.slug) for i, a in enumerate(agencies)), "slug")
@@ -225,6 +229,7 @@ def _human(value: Decimal, resource: str) -> str:
 RULES: tuple[Callable[[Province], Iterable[Problem]], ...] = (
     zones,
     service_machines,
+    operators,
     agencies,
     shared_services,
     storage_classes,

@@ -15,6 +15,7 @@ from provcloud.catalogue.base import (
     SecurityLevel,
 )
 from provcloud.catalogue.network import Network
+from provcloud.catalogue.operator import Operator
 from provcloud.catalogue.platform import Platform
 from provcloud.catalogue.quota_tier import QuotaTier
 from provcloud.catalogue.security_controls import SecurityControls
@@ -56,6 +57,8 @@ class Province(CatalogueModel):
     time_sources: list[str] = Field(min_length=1)
     """The province's own NTP servers (addresses or names)."""
     dns: Dns
+    operators: list[Operator] = Field(default_factory=list)
+    """People who administer the service machines (accounts and SSH keys everywhere)."""
     quota_tiers: dict[DnsLabel, QuotaTier] = Field(min_length=1)
     security_controls: SecurityControls = SecurityControls()
     agencies: list[Agency] = Field(default_factory=list)
