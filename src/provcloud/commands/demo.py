@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from provcloud.commands.plan import plan
 from provcloud.commands.validate import validate
 from provcloud.console import out
 
@@ -20,8 +21,13 @@ def _validate(province: str) -> None:
     validate(provinces=[province], quiet=False)
 
 
+def _plan(province: str) -> None:
+    plan(province)
+
+
 STEPS: list[DemoStep] = [
     ("validate every province, then show the demo province", _validate),
+    ("plan the platform stack offline: objects, schemas, policies", _plan),
 ]
 
 

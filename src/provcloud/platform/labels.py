@@ -20,7 +20,7 @@ MACHINE = f"{PREFIX}/machine"
 NAME = f"{PREFIX}/name"
 """Annotation: the Vietnamese name of the agency or machine."""
 LOG_RETENTION_DAYS = f"{PREFIX}/log-retention-days"
-"""Annotation: the shortest security-log retention among the tenant's systems (days)."""
+"""Annotation: how long the tenant namespace keeps security logs (days): its most demanding system."""
 POD_SECURITY_REASON = f"{PREFIX}/pod-security-reason"
 """Annotation: why a namespace enforces a Pod Security level below `restricted`."""
 

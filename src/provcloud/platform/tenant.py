@@ -27,11 +27,12 @@ def allowed_storage_classes(province: Province, agency: Agency) -> list[str]:
 
 
 def log_retention_days(province: Province, agency: Agency) -> int:
-    """The shortest security-log retention among the agency's systems (or its level's minimum)."""
+    """How long the namespace keeps security logs: as long as its most demanding system needs (each
+    system: its own `log_retention_days`, else its level's minimum)."""
     minimum = province.security_controls.log_retention_days
     if not agency.systems:
         return minimum[province.level_of(agency)]
-    return min(system.log_retention_days or minimum[system.security_level] for system in agency.systems)
+    return max(system.log_retention_days or minimum[system.security_level] for system in agency.systems)
 
 
 def tenant_labels(province: Province, agency: Agency) -> dict[str, str]:
