@@ -8,6 +8,7 @@ from provcloud.catalogue import CatalogueError
 from provcloud.commands.catalogue import catalogue_app
 from provcloud.commands.demo import demo
 from provcloud.commands.new_province import new_province
+from provcloud.commands.plan import plan
 from provcloud.commands.validate import validate
 from provcloud.console import err
 from provcloud.errors import UserError
@@ -23,6 +24,7 @@ app.command()(validate)
 app.command("new-province")(new_province)
 app.add_typer(catalogue_app, name="catalogue")
 app.command()(demo)
+app.command()(plan)
 
 
 def main() -> None:

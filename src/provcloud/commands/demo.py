@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from provcloud.commands.plan import plan
 from provcloud.commands.validate import validate
 from provcloud.console import out
 
@@ -19,8 +20,13 @@ def _validate(province: str) -> None:
     validate(provinces=None, quiet=False)
 
 
+def _plan(province: str) -> None:
+    plan(province)
+
+
 STEPS: list[DemoStep] = [
     ("validate every province and show what each declares", _validate),
+    ("plan the platform stack offline: objects, schemas, policies", _plan),
 ]
 
 

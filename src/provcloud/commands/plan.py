@@ -1,0 +1,88 @@
+"""`provcloud plan PROVINCE`: what the platform stack would declare for a province, offline."""
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from provcloud.commands.validate import load_catalogue
+from provcloud.console import err, out
+from provcloud.plan.against import plan_objects_at
+from provcloud.plan.diff import PlanDiff, diff_plans
+from provcloud.plan.policies import policy_config
+from provcloud.plan.report import diff_table, markdown, summary, write_objects
+from provcloud.plan.run import make_plan
+from provcloud.plan.stack_config import find_stack
+from provcloud.project import catalogue_file, display_path, project_root
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def plan(
+    province: Annotated[str, typer.Argument(help="A province slug of provinces/, or a path to any catalogue file.")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write every object as YAML: DIR/<namespace or _cluster>/<kind>-<name>.yaml"),
+    ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="text (rich), json, or markdown (a PR comment).")
+    ] = (Format.text),
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against", metavar="GIT_REV", help="Also plan the catalogue and code at this revision; show the diff."
+        ),
+    ] = None,
+) -> None:
+    """Plan a province offline: run the platform stack under Pulumi's mock runtime, validate every
+    object against the Kubernetes schema of its version, run the policy pack. Exit 1 on a schema
+    error or a mandatory policy violation."""
+    root = project_root()
+    file = catalogue_file(province)
+    catalogue = load_catalogue(file)
+    stack = find_stack(root, catalogue.slug, file)
+    if stack.config_file is None and output_format is Format.text:
+        out.print(f"[dim]no stack file for {catalogue.slug}: stack config derived from {display_path(file)}[/]")
+    result = make_plan(catalogue, stack, root / "policies")
+    diff: PlanDiff | None = None
+    if against is not None:
+        diff = diff_plans(plan_objects_at(root, against, catalogue.slug, file), result.objects)
+    if out_dir is not None:
+        written = write_objects(result, out_dir, policy_config(catalogue))
+        if output_format is Format.text:
+            out.print(f"wrote {written} objects to {display_path(out_dir)}/")
+
+    if output_format is Format.json:
+        data = result.as_json()
+        if diff is not None:
+            data["diff"] = diff.as_json()
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    elif output_format is Format.markdown:
+        print(markdown(result, diff, against), end="")
+    else:
+        for warning in result.warnings:
+            err.print(f"[yellow]warning:[/] {warning}")
+        out.print(summary(result))
+        if diff is not None and against is not None:
+            out.print(diff_table(diff, against) if not diff.empty else f"no object changes against {against}")
+        for error in result.schema_errors:
+            err.print(f"[red]schema error:[/] {error}")
+    mandatory = [v for v in result.violations if v.mandatory]
+    if result.failed:
+        err.print(
+            f"[red]✗[/] plan of {catalogue.slug}: {len(result.schema_errors)} schema error(s), "
+            f"{len(mandatory)} mandatory policy violation(s)"
+        )
+        for violation in mandatory:
+            err.print(f"  [red]{violation.policy}[/]: {violation.message}")
+        raise typer.Exit(1)
+    if output_format is Format.text:
+        out.print(
+            f"[green]✓[/] plan of {catalogue.slug}: {len(result.objects)} objects, schema-valid, no mandatory violation"
+        )

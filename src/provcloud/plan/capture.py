@@ -1,0 +1,152 @@
+"""Run a Pulumi program in-process under Pulumi's mock runtime and capture every resource it
+registers, with its inputs, and the stack's outputs.
+
+This module imports nothing from provcloud: `provcloud plan --against REV` runs this very file as a
+script with another revision's code on the path, so it must work whatever that code is.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import runpy
+import sys
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime.resource as _runtime_resource
+from pulumi.runtime import mocks as _mocks
+from pulumi.runtime import settings as _settings
+from pulumi.runtime.proto import source_pb2
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass
+class CapturedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+
+
+@dataclass
+class Capture:
+    resources: list[CapturedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+class ProgramError(Exception):
+    """The program refused to run (a pulumi.RunError: a user's mistake, with its message)."""
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: _mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: _mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class _CapturingMonitor(_mocks.MockMonitor):
+    def __init__(self, mocks: _Mocks) -> None:
+        super().__init__(mocks)
+        self.captured: list[CapturedResource] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type != STACK_TYPE:
+            registration = self.resources[response.urn]
+            self.captured.append(
+                CapturedResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    custom=bool(request.custom),
+                    inputs=registration.state,
+                )
+            )
+        return response
+
+
+def _no_stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace()
+
+
+@contextlib.contextmanager
+def _offline(program_dir: Path, fast: bool) -> Iterator[None]:
+    """Run where `pulumi` would (the program's folder); skip recording source positions, which only
+    the real engine shows in its diagnostics and which cost a stack walk per resource."""
+    previous_dir = Path.cwd()
+    previous_trace = _runtime_resource._get_stack_trace
+    os.chdir(program_dir)
+    if fast:
+        _runtime_resource._get_stack_trace = _no_stack_trace
+    try:
+        yield
+    finally:
+        _runtime_resource._get_stack_trace = previous_trace
+        os.chdir(previous_dir)
+        _settings.reset_options()
+
+
+async def _resolve(value: Any) -> Any:
+    if isinstance(value, pulumi.Output):
+        return await _resolve(await value.future())
+    if isinstance(value, dict):
+        return {key: await _resolve(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [await _resolve(item) for item in value]
+    return value
+
+
+def run_program(program: Path, config: dict[str, str], project: str, stack: str, fast: bool = True) -> Capture:
+    """Run `program` (a Pulumi program file) as a preview under mocks with `config` (full keys,
+    `project:key` → value as a string) and return what it registered."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    monitor = _CapturingMonitor(_Mocks())
+    with _offline(program.parent, fast):
+        pulumi.runtime.set_all_config(config)
+        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
+        try:
+            runpy.run_path(str(program), run_name="__main__")
+            loop.run_until_complete(pulumi.runtime.stack.wait_for_rpcs())
+            root = _settings.get_root_resource()
+            outputs = loop.run_until_complete(_resolve(dict(getattr(root, "outputs", {}))))
+        except pulumi.RunError as error:
+            raise ProgramError(str(error)) from error
+        finally:
+            loop.close()
+            asyncio.set_event_loop(None)
+    return Capture(resources=monitor.captured, outputs=outputs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Script entry: capture a program and write the capture as JSON (used for other revisions)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--program", type=Path, required=True)
+    parser.add_argument("--project", required=True)
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--config", type=Path, required=True, help="JSON file: {full config key: value}")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    config = json.loads(args.config.read_text(encoding="utf-8"))
+    try:
+        capture = run_program(args.program, config, args.project, args.stack)
+    except ProgramError as error:
+        print(f"the program refused to run: {error}", file=sys.stderr)
+        return 3
+    args.out.write_text(json.dumps(asdict(capture)), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

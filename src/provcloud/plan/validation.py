@@ -1,0 +1,150 @@
+"""Schema validation of planned objects, offline.
+
+Core kinds are checked against the Kubernetes OpenAPI schema of the catalogue's Kubernetes version,
+as shipped by kubernetes-validate (strict: unknown fields are errors). The validators are built once
+per kind and reused: loading the 1.3 MB definitions file per object would dominate a large plan.
+KubeVirt, CDI and Multus objects have no schema there: they are checked for apiVersion, kind and
+the fields their controllers require.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
+
+import jsonschema
+import kubernetes_validate.utils as kv
+import referencing
+import referencing.jsonschema
+from packaging.version import Version
+
+from provcloud.plan.model import PlannedObject, SchemaError
+
+
+def supported_versions() -> list[str]:
+    return sorted({kv.major_minor(v) for v in kv.all_versions()}, key=Version)
+
+
+def schema_version(wanted: str) -> tuple[str, str | None]:
+    """The schema version to validate against and, when it is not `wanted`, a warning saying so."""
+    versions = supported_versions()
+    if wanted in versions:
+        return wanted, None
+    nearest = min(versions, key=lambda v: (abs(Version(v).minor - Version(wanted).minor), -Version(v).minor))
+    return nearest, (
+        f"kubernetes-validate has no schema for Kubernetes {wanted} (it has {versions[0]}–{versions[-1]}): "
+        f"objects were validated against {nearest}, the nearest version; upgrade kubernetes-validate for an exact check"
+    )
+
+
+@cache
+def _definitions(version: str) -> dict[str, Any]:
+    full = next(v for v in kv.all_versions() if kv.major_minor(v) == version)
+    data: dict[str, Any] = kv.schema_contents(f"kubernetes-json-schema/v{full}-local-strict/_definitions.json", full)
+    return data
+
+
+@cache
+def _validator(version: str, kind: str, api_version: str) -> jsonschema.protocols.Validator | None:
+    full = next(v for v in kv.all_versions() if kv.major_minor(v) == version)
+    group_version = api_version.split("/")
+    api = f"{group_version[0].split('.')[0]}-{group_version[1]}" if len(group_version) == 2 else group_version[0]
+    try:
+        schema = kv.schema_contents(f"kubernetes-json-schema/v{full}-local-strict/{kind.lower()}-{api}.json", full)
+    except FileNotFoundError:
+        return None
+    registry: referencing.Registry[Any] = (
+        referencing.Registry()
+        .with_resources(
+            [
+                (
+                    "",
+                    referencing.Resource.from_contents(
+                        schema, default_specification=referencing.jsonschema.DRAFT202012
+                    ),
+                ),
+                (
+                    "_definitions.json",
+                    referencing.Resource.from_contents(
+                        _definitions(version), default_specification=referencing.jsonschema.DRAFT202012
+                    ),
+                ),
+            ]
+        )
+        .crawl()
+    )
+    validator: jsonschema.protocols.Validator = jsonschema.Draft202012Validator(schema, registry=registry)
+    return validator
+
+
+def _require(manifest: dict[str, Any], *paths: str) -> Iterator[tuple[str, str]]:
+    for path in paths:
+        node: Any = manifest
+        for key in path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if node in (None, "", [], {}):
+            yield path, "required field is missing"
+
+
+def _virtual_machine(manifest: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    yield from _require(manifest, "spec.template.spec.domain.devices", "spec.instancetype.name")
+    spec = manifest.get("spec") or {}
+    if "running" not in spec and "runStrategy" not in spec:
+        yield "spec", "one of running or runStrategy is required"
+    template = (spec.get("template") or {}).get("spec") or {}
+    interfaces = {i.get("name") for i in ((template.get("domain") or {}).get("devices") or {}).get("interfaces") or []}
+    networks = {n.get("name") for n in template.get("networks") or []}
+    if interfaces != networks:
+        yield "spec.template.spec.networks", f"interfaces {sorted(interfaces)} and networks {sorted(networks)} differ"
+    volumes = {v.get("name") for v in template.get("volumes") or []}
+    disks = {d.get("name") for d in ((template.get("domain") or {}).get("devices") or {}).get("disks") or []}
+    if disks - volumes:
+        yield "spec.template.spec.domain.devices.disks", f"disks without a volume: {sorted(disks - volumes)}"
+    for i, template_volume in enumerate(spec.get("dataVolumeTemplates") or []):
+        for path, message in _require(
+            template_volume, "metadata.name", "spec.source", "spec.storage.resources.requests.storage"
+        ):
+            yield f"spec.dataVolumeTemplates[{i}].{path}", message
+
+
+def _network_attachment(manifest: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    config = (manifest.get("spec") or {}).get("config")
+    try:
+        parsed = json.loads(config) if isinstance(config, str) else None
+    except json.JSONDecodeError as error:
+        yield "spec.config", f"not JSON: {error}"
+        return
+    if not isinstance(parsed, dict) or not parsed.get("type") or not parsed.get("cniVersion"):
+        yield "spec.config", "a CNI config with cniVersion and type is required"
+
+
+def _instancetype(manifest: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    yield from _require(manifest, "spec.cpu.guest", "spec.memory.guest")
+
+
+EXTENSION_KINDS: dict[tuple[str, str], Callable[[dict[str, Any]], Iterator[tuple[str, str]]]] = {
+    ("kubevirt.io/v1", "VirtualMachine"): _virtual_machine,
+    ("k8s.cni.cncf.io/v1", "NetworkAttachmentDefinition"): _network_attachment,
+    ("instancetype.kubevirt.io/v1beta1", "VirtualMachineClusterInstancetype"): _instancetype,
+    ("instancetype.kubevirt.io/v1", "VirtualMachineClusterInstancetype"): _instancetype,
+}
+
+
+def validate_object(obj: PlannedObject, version: str) -> list[SchemaError]:
+    extension = EXTENSION_KINDS.get((obj.api_version, obj.kind))
+    if extension is not None:
+        problems = list(_require(obj.manifest, "metadata.name")) + list(extension(obj.manifest))
+        return [SchemaError(obj.display, path, message) for path, message in problems]
+    validator = _validator(version, obj.kind, obj.api_version)
+    if validator is None:
+        return [SchemaError(obj.display, "apiVersion", f"no {obj.kind} in {obj.api_version} for Kubernetes {version}")]
+    return [
+        SchemaError(obj.display, ".".join(str(p) for p in error.absolute_path), error.message)
+        for error in validator.iter_errors(obj.manifest)
+    ]
+
+
+def validate_objects(objects: list[PlannedObject], wanted_version: str) -> tuple[list[SchemaError], list[str]]:
+    version, warning = schema_version(wanted_version)
+    errors = [error for obj in objects for error in validate_object(obj, version)]
+    return errors, [warning] if warning else []

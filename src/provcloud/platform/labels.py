@@ -1,0 +1,28 @@
+"""Label and annotation keys the stack puts on objects; the policy pack and the admission
+guardrails select and judge objects by them."""
+
+PREFIX = "provcloud.vn"
+
+PROVINCE = f"{PREFIX}/province"
+TENANT = f"{PREFIX}/tenant"
+"""`"true"` on every agency namespace: what the guardrails and the policies select."""
+AGENCY = f"{PREFIX}/agency"
+ORG_CODE = f"{PREFIX}/org-code"
+KIND = f"{PREFIX}/kind"
+SECURITY_LEVEL = f"{PREFIX}/security-level"
+TIER = f"{PREFIX}/tier"
+PLATFORM = f"{PREFIX}/platform"
+"""`"true"` on the platform namespaces that hold the common services' VMs."""
+ROLE = f"{PREFIX}/role"
+ZONE = f"{PREFIX}/zone"
+MACHINE = f"{PREFIX}/machine"
+
+NAME = f"{PREFIX}/name"
+"""Annotation: the Vietnamese name of the agency or machine."""
+LOG_RETENTION_DAYS = f"{PREFIX}/log-retention-days"
+"""Annotation: how long the tenant namespace keeps security logs (days): its most demanding system."""
+POD_SECURITY_REASON = f"{PREFIX}/pod-security-reason"
+"""Annotation: why a namespace enforces a Pod Security level below `restricted`."""
+
+NAMESPACE_NAME = "kubernetes.io/metadata.name"
+"""Set by Kubernetes on every namespace: how NetworkPolicies select a namespace by name."""

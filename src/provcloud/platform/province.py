@@ -1,0 +1,98 @@
+"""ProvincePlatform: the whole platform of one province — guardrails, VM sizes, platform
+namespaces, a tenant per agency and a VM per service machine."""
+
+from collections import Counter
+from typing import Any
+
+import pulumi
+
+from provcloud.catalogue import Province
+from provcloud.platform import labels
+from provcloud.platform.guardrails import Guardrails, guardrail_objects
+from provcloud.platform.objects import Manifest, declare_all, metadata
+from provcloud.platform.platform_namespace import PlatformNamespace, platform_namespace_objects, zones_of
+from provcloud.platform.service_vm import PLATFORM_NAMESPACES, ServiceVM, stack_machines, virtual_machine
+from provcloud.platform.settings import StackSettings
+from provcloud.platform.tenant import AgencyTenant, tenant_objects
+
+
+def instance_type_objects(province: Province) -> list[Manifest]:
+    """The province's VM sizes as KubeVirt cluster instancetypes (service VMs and tenants pick them)."""
+    return [
+        {
+            "apiVersion": "instancetype.kubevirt.io/v1beta1",
+            "kind": "VirtualMachineClusterInstancetype",
+            "metadata": metadata(name, labels={labels.PROVINCE: province.slug}),
+            "spec": {"cpu": {"guest": size.cpu}, "memory": {"guest": size.memory}},
+        }
+        for name, size in sorted(province.platform.instance_types.items())
+    ]
+
+
+def province_object_groups(province: Province, settings: StackSettings) -> list[list[Manifest]]:
+    """Every object of the platform, grouped as the components declare them (the benchmark's floor
+    declares the same groups without components)."""
+    zones = zones_of(province)
+    return [
+        guardrail_objects(province),
+        instance_type_objects(province),
+        *(platform_namespace_objects(province, namespace, zones) for namespace in sorted(zones)),
+        *(
+            [virtual_machine(province, machine, settings.admin_user, settings.ssh_authorized_keys)]
+            for machine in stack_machines(province)
+        ),
+        *(tenant_objects(province, agency) for agency in province.agencies),
+    ]
+
+
+class ProvincePlatform(pulumi.ComponentResource):
+    """The province's platform on its Kubernetes + KubeVirt cluster."""
+
+    TYPE = "provcloud:platform:ProvincePlatform"
+
+    def __init__(self, province: Province, settings: StackSettings, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(self.TYPE, province.slug, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        counts: Counter[str] = Counter()
+
+        guardrails = Guardrails(province, child)
+        sizes = instance_type_objects(province)
+        declare_all(sizes, parent=self)
+        counts.update(m["kind"] for m in [*guardrails.manifests, *sizes])
+
+        zones = zones_of(province)
+        namespaces: dict[str, PlatformNamespace] = {}
+        for namespace in sorted(zones):
+            namespaces[namespace] = PlatformNamespace(province, namespace, zones, child)
+            counts.update(m["kind"] for m in namespaces[namespace].manifests)
+
+        self.service_machines: dict[str, dict[str, Any]] = {}
+        for machine in stack_machines(province):
+            vm = ServiceVM(
+                province,
+                machine,
+                settings.admin_user,
+                settings.ssh_authorized_keys,
+                pulumi.ResourceOptions(parent=self, depends_on=[namespaces[PLATFORM_NAMESPACES[machine.role]]]),
+            )
+            counts.update(m["kind"] for m in vm.manifests)
+            self.service_machines[machine.name] = {
+                "ip": str(machine.ip),
+                "zone": machine.zone,
+                "role": machine.role.value,
+            }
+
+        self.tenants: dict[str, str] = {}
+        for agency in province.agencies:
+            tenant = AgencyTenant(province, agency, child)
+            counts.update(m["kind"] for m in tenant.manifests)
+            self.tenants[agency.slug] = tenant.namespace
+
+        self.object_counts: dict[str, int] = dict(sorted(counts.items()))
+        self.register_outputs(
+            {"tenants": self.tenants, "serviceMachines": self.service_machines, "objectCounts": self.object_counts}
+        )
+
+
+def platform_manifests(province: Province, settings: StackSettings) -> list[Manifest]:
+    return [manifest for group in province_object_groups(province, settings) for manifest in group]

@@ -1,0 +1,36 @@
+"""Shared helpers for the stack and policy tests: plan a province in-process (cached), and copy the
+project somewhere a test may change it."""
+
+import shutil
+from functools import cache
+from pathlib import Path
+
+from conftest import ROOT
+from provcloud.catalogue import load_province
+from provcloud.plan.model import Plan, PlannedObject
+from provcloud.plan.run import make_plan
+from provcloud.plan.stack_config import find_stack
+
+PROJECT_PARTS = ("provinces", "stacks", "policies", "templates")
+
+
+def province_slugs() -> list[str]:
+    return sorted(file.stem for file in (ROOT / "provinces").glob("*.yml"))
+
+
+@cache
+def planned(slug: str) -> Plan:
+    """The real stack program run offline for a province of provinces/ (once per test session)."""
+    file = ROOT / "provinces" / f"{slug}.yml"
+    return make_plan(load_province(file), find_stack(ROOT, slug, file), ROOT / "policies")
+
+
+def objects(plan: Plan, kind: str, namespace: str | None = None) -> list[PlannedObject]:
+    return [o for o in plan.objects if o.kind == kind and (namespace is None or o.namespace == namespace)]
+
+
+def project_copy(target: Path, with_source: bool = False) -> Path:
+    """A copy of the project (catalogues, stack, policy pack, templates) a test may edit."""
+    for part in PROJECT_PARTS + (("src",) if with_source else ()):
+        shutil.copytree(ROOT / part, target / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    return target

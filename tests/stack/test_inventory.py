@@ -1,0 +1,95 @@
+"""The platform stack, run for every province under the mock runtime, declares exactly this
+inventory of objects: a table a reviewer can check against the catalogue."""
+
+import pytest
+
+from plan_helpers import objects, planned, province_slugs
+
+# Per province: objects per kind. Tenants: Namespace, ResourceQuota, LimitRange, 5 NetworkPolicies
+# (default-deny, allow-dns, allow-same-namespace, allow-ingress-controller, allow-lgsp-egress) and a
+# RoleBinding per owner list. Platform: 3 namespaces (lgsp, docsystem, backup) with 3 baseline
+# NetworkPolicies each plus 6 zone-model ones, a NetworkAttachmentDefinition per namespace zone.
+INVENTORY = {
+    "demo": {
+        "LimitRange": 7,
+        "Namespace": 7 + 3,
+        "NetworkAttachmentDefinition": 4,
+        "NetworkPolicy": 7 * 5 + 3 * 3 + 6,
+        "ResourceQuota": 7,
+        "RoleBinding": 5,
+        "ValidatingAdmissionPolicy": 4,
+        "ValidatingAdmissionPolicyBinding": 4,
+        "VirtualMachine": 4,  # the lab-only national peer has no VM
+        "VirtualMachineClusterInstancetype": 3,
+    },
+    "danang": {
+        "LimitRange": 29,
+        "Namespace": 29 + 3,
+        "NetworkAttachmentDefinition": 4,
+        "NetworkPolicy": 29 * 5 + 3 * 3 + 6,
+        "ResourceQuota": 29,
+        "RoleBinding": 2,
+        "ValidatingAdmissionPolicy": 4,
+        "ValidatingAdmissionPolicyBinding": 4,
+        "VirtualMachine": 6,
+        "VirtualMachineClusterInstancetype": 3,
+    },
+}
+
+
+def test_every_province_has_an_inventory() -> None:
+    assert sorted(INVENTORY) == province_slugs(), "add the new province's expected counts to INVENTORY"
+
+
+@pytest.mark.parametrize("slug", sorted(INVENTORY))
+def test_objects_per_kind(slug: str) -> None:
+    assert planned(slug).counts == INVENTORY[slug]
+
+
+@pytest.mark.parametrize("slug", sorted(INVENTORY))
+def test_plan_is_schema_valid_and_passes_every_policy(slug: str) -> None:
+    plan = planned(slug)
+    assert [str(e) for e in plan.schema_errors] == []
+    assert [v.message for v in plan.violations] == []
+    assert plan.warnings == [], "the catalogue's Kubernetes version has an exact schema"
+
+
+def test_stack_outputs_name_tenants_machines_and_counts() -> None:
+    outputs = planned("demo").outputs
+    assert outputs["tenants"]["so-khcn"] == "demo-so-khcn"
+    assert outputs["serviceMachines"]["lgsp-01"] == {"ip": "198.18.0.10", "zone": "dmz", "role": "lgsp_node"}
+    assert "ndxp-peer" not in outputs["serviceMachines"]
+    assert outputs["objectCounts"] == INVENTORY["demo"]
+
+
+def test_storage_classes_follow_tiers_and_agencies() -> None:
+    def hard(slug: str, namespace: str) -> dict[str, str]:
+        (quota,) = objects(planned(slug), "ResourceQuota", namespace)
+        return quota.manifest["spec"]["hard"]
+
+    fast = "fast-ssd.storageclass.storage.k8s.io"
+    assert hard("demo", "demo-so-khcn")[f"{fast}/requests.storage"] == "500Gi"  # tier large may use it
+    assert hard("demo", "demo-vp-ubnd")[f"{fast}/requests.storage"] == "0"
+    assert hard("demo", "demo-vp-ubnd")[f"{fast}/persistentvolumeclaims"] == "0"
+    ssd = "ceph-rbd-ssd.storageclass.storage.k8s.io/requests.storage"
+    assert hard("danang", "danang-so-y-te")[ssd] != "0"  # listed by slug whatever its tier
+
+
+def test_service_vm_has_static_address_instancetype_and_zone_network() -> None:
+    (vm,) = [o for o in objects(planned("demo"), "VirtualMachine") if o.name == "lgsp-01"]
+    spec = vm.manifest["spec"]
+    assert vm.namespace == "platform-lgsp"
+    assert spec["instancetype"] == {"kind": "VirtualMachineClusterInstancetype", "name": "medium"}
+    assert spec["dataVolumeTemplates"][0]["spec"]["source"]["http"]["url"].endswith(
+        "debian-12-genericcloud-amd64.qcow2"
+    )
+    template = spec["template"]["spec"]
+    assert template["networks"] == [{"name": "zone-dmz", "multus": {"networkName": "platform-lgsp/zone-dmz"}}]
+    cloud_init = next(v["cloudInitNoCloud"] for v in template["volumes"] if "cloudInitNoCloud" in v)
+    assert "addresses: [198.18.0.10/24]" in cloud_init["networkData"]
+    assert "via: 198.18.0.1" in cloud_init["networkData"]
+    assert "name: nguyenvana" in cloud_init["userData"]
+    assert "proxy: http://198.18.3.1:3142" in cloud_init["userData"]
+    (network,) = [o for o in objects(planned("demo"), "NetworkAttachmentDefinition", "platform-lgsp")]
+    assert '"bridge": "demo-dmz"' in network.manifest["spec"]["config"]
+    assert '"vlan": 110' in network.manifest["spec"]["config"]
