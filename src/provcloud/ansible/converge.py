@@ -134,7 +134,12 @@ def converge(request: ConvergeRequest, observer: Observer) -> ConvergeResult:
             limit=request.limit,
             tags=request.tags,
             cmdline=cmdline,
-            envvars={"ANSIBLE_CONFIG": str(request.project / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1", "PATH": path},
+            envvars={
+                "ANSIBLE_CONFIG": str(request.project / "ansible.cfg"),
+                "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1",
+                "PATH": path,
+            },
             event_handler=on_event,
             quiet=True,
             rotate_artifacts=10,
@@ -143,6 +148,11 @@ def converge(request: ConvergeRequest, observer: Observer) -> ConvergeResult:
     result = ConvergeResult(status=str(runner.status), rc=int(runner.rc), hosts=hosts, check=request.check)
     if result.rc != 0 and not any(h.failed_tasks for h in hosts.values()):
         result.output_tail = runner.stdout.read()[-3000:] if runner.stdout else ""
+    if result.rc == 0 and not hosts:
+        raise UserError(
+            f"no host of the inventory {request.inventory} matched"
+            + (f" --limit {request.limit}" if request.limit else "")
+        )
     runs = request.state / "runs"
     runs.mkdir(exist_ok=True)
     (runs / "last.json").write_text(json.dumps(asdict(result), indent=2) + "\n")

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from provcloud.commands.configure import configure
+from provcloud.commands.lab import up
 from provcloud.commands.validate import validate
 from provcloud.console import out
 
@@ -20,8 +22,18 @@ def _validate(province: str) -> None:
     validate(provinces=[province], quiet=False)
 
 
+def _lab_up(province: str) -> None:
+    up(province)
+
+
+def _configure(province: str) -> None:
+    configure(province, limit=None, tags=None, check=False)
+
+
 STEPS: list[DemoStep] = [
     ("validate every province, then show the demo province", _validate),
+    ("bring the demo lab up: the service machines on this host", _lab_up),
+    ("converge the service machines (playbooks/site.yml)", _configure),
 ]
 
 
