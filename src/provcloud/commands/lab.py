@@ -98,10 +98,10 @@ def _catalogue_of_lab(province: str) -> Path:
 
 
 def _slug_for_down(province: str) -> str:
-    """The slug of the catalogue; a lab whose catalogue file is gone can still be taken down by slug."""
+    """The slug of the catalogue; a lab whose catalogue file is gone is taken down by its slug."""
     try:
         return load_catalogue(catalogue_file(province)).slug
     except UserError:
-        if lab_dir(province).exists():
+        if is_dns_label(province):
             return province
         raise
