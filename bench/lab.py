@@ -52,6 +52,7 @@ def main() -> None:
     rows: list[tuple[str, float, str]] = []
     machines = (ROOT / "provinces" / "demo.yml").read_text().count("- {name: ")
     with tempfile.TemporaryDirectory(prefix="provcloud-bench-") as folder:
+        os.chmod(folder, 0o755)  # the package proxy runs as its own user and keeps its cache below
         catalogue = str(bench_catalogue(Path(folder)))
         cold_cache = Path(folder) / "cache"
         cold = {"PROVCLOUD_CACHE_DIR": str(cold_cache)}
