@@ -6,7 +6,9 @@ import typer
 
 from provcloud.catalogue import CatalogueError
 from provcloud.commands.catalogue import catalogue_app
+from provcloud.commands.configure import configure
 from provcloud.commands.demo import demo
+from provcloud.commands.lab import lab_app
 from provcloud.commands.new_province import new_province
 from provcloud.commands.plan import plan
 from provcloud.commands.validate import validate
@@ -25,6 +27,8 @@ app.command("new-province")(new_province)
 app.add_typer(catalogue_app, name="catalogue")
 app.command()(demo)
 app.command()(plan)
+app.add_typer(lab_app, name="lab")
+app.command()(configure)
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from provcloud.commands.configure import configure
+from provcloud.commands.lab import up
 from provcloud.commands.plan import plan
 from provcloud.commands.validate import validate
 from provcloud.console import out
@@ -24,9 +26,19 @@ def _plan(province: str) -> None:
     plan(province)
 
 
+def _lab_up(province: str) -> None:
+    up(province)
+
+
+def _configure(province: str) -> None:
+    configure(province, limit=None, tags=None, check=False)
+
+
 STEPS: list[DemoStep] = [
     ("validate every province and show what each declares", _validate),
     ("plan the platform stack offline: objects, schemas, policies", _plan),
+    ("bring the demo lab up: the service machines on this host", _lab_up),
+    ("converge the service machines (playbooks/site.yml)", _configure),
 ]
 
 
