@@ -33,7 +33,8 @@ def smoke_request(province_name: str) -> None:
     out.print(f"  client certificate  {folder}/client.crt\n  client key          {folder}/client.key")
     out.print(f"  provincial CA       {folder}/ca.crt\n  bearer token        {folder}/token")
     out.print(
-        f"  the same by hand (while the host holds {source}):\n    curl --interface {source} --cacert {folder}/ca.crt --cert {folder}/client.crt "
+        f"  the same by hand (while the host holds {source}):\n"
+        f"    curl --interface {source} --cacert {folder}/ca.crt --cert {folder}/client.crt "
         f'--key {folder}/client.key -H "Authorization: Bearer $(cat {folder}/token)" https://{node.ip}{PATH}',
         soft_wrap=True,
     )
