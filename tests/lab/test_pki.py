@@ -1,11 +1,14 @@
 """The provincial PKI on the converged lab: keys stay where they were made, certificates chain to
 the right CA and name what they serve."""
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from lab.conftest import Lab
 from lab.test_common import host
 from provcloud.catalogue.service_machine import MachineRole
@@ -72,3 +75,42 @@ def test_the_node_holds_a_certificate_of_the_national_ca(demo_lab: Lab, tmp_path
     certificate.write_text(host(demo_lab, node.name).file("/etc/provcloud/pki/national-client.crt").content_string)
     national_ca = state_dir(demo_lab.province.slug) / "pki" / "national-ca" / "ca.crt"
     assert ": OK" in openssl("verify", "-CAfile", str(national_ca), "-purpose", "sslclient", str(certificate))
+
+
+def served_certificate(lab: Lab, machine: str, address: str) -> str:
+    """The certificate nginx presents on `address`:443, fetched from inside the machine."""
+    probe = f"import ssl; print(ssl.get_server_certificate(('{address}', 443)))"
+    return lab.ssh(machine, f'python3 -c "{probe}"').stdout.strip()
+
+
+def serial(pem: str) -> str:
+    return subprocess.run(
+        ["openssl", "x509", "-noout", "-serial"], input=pem, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_a_certificate_within_the_renewal_window_is_renewed_and_served(demo_lab: Lab) -> None:
+    node = demo_lab.province.machines_with_role(MachineRole.lgsp_node)[0]
+    remote = host(demo_lab, node.name)
+    before = serial(remote.file("/etc/provcloud/pki/server.crt").content_string)
+    assert serial(served_certificate(demo_lab, node.name, str(node.ip))) == before
+    slug = demo_lab.province.slug
+    inventory = ROOT / "inventories" / slug
+    if not inventory.is_dir():  # a development province outside provinces/
+        inventory = state_dir(slug) / "inventory"
+    # Every certificate (valid 365 days) is within a 400-day renewal window.
+    renew = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), "playbooks/pki.yml",
+         "--limit", node.name, "-e", "pki_renew_before_days=400"],
+        cwd=ROOT, env={**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+                       "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"},
+        capture_output=True, text=True, check=False, timeout=900,
+    )  # fmt: skip
+    assert renew.returncode == 0, renew.stdout[-3000:]
+    after = serial(remote.file("/etc/provcloud/pki/server.crt").content_string)
+    assert after != before, "the certificate was not renewed"
+    assert serial(served_certificate(demo_lab, node.name, str(node.ip))) == after, "nginx still serves the old one"
+    settled = demo_lab.converge("--limit", node.name, "--tags", "pki")
+    assert settled.returncode == 0, settled.stdout[-3000:]
+    changed = demo_lab.last_run()[node.name]["changed_tasks"]
+    assert not changed, f"a converge right after the renewal changed: {changed}"
