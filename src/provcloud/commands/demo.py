@@ -34,11 +34,19 @@ def _configure(province: str) -> None:
     configure(province, limit=None, tags=None, check=False)
 
 
+def _smoke_request(province: str) -> None:
+    """One authenticated request through the LGSP node, as the first consuming agency's system."""
+    from provcloud.commands.lgsp_smoke import smoke_request
+
+    smoke_request(province)
+
+
 STEPS: list[DemoStep] = [
     ("validate every province and show what each declares", _validate),
     ("plan the platform stack offline: objects, schemas, policies", _plan),
     ("bring the demo lab up: the service machines on this host", _lab_up),
     ("converge the service machines (playbooks/site.yml)", _configure),
+    ("a request through the LGSP node, as a consuming agency", _smoke_request),
 ]
 
 
@@ -50,13 +58,3 @@ def demo(
         out.rule(f"[bold]{number}/{len(STEPS)} {title}")
         step(province)
     out.rule("[bold green]demo complete")
-
-
-def _smoke_request(province: str) -> None:
-    """One authenticated request through the LGSP node, as the first consuming agency's system."""
-    from provcloud.commands.lgsp_smoke import smoke_request
-
-    smoke_request(province)
-
-
-STEPS.append(("a request through the LGSP node, as a consuming agency", _smoke_request))
