@@ -1,7 +1,7 @@
 """Make a plan: run the stack program offline, then validate and judge what it declares."""
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from provcloud.catalogue import Province
@@ -9,8 +9,9 @@ from provcloud.errors import UserError
 from provcloud.plan.capture import Capture, ProgramError, run_program
 from provcloud.plan.model import Plan, kubernetes_objects
 from provcloud.plan.policies import policy_config, run_policies
-from provcloud.plan.stack_config import Stack
+from provcloud.plan.stack_config import CATALOGUE_KEY, Stack
 from provcloud.plan.validation import validate_objects
+from provcloud.platform.program import share_validated
 
 
 @dataclass
@@ -20,7 +21,6 @@ class Timings:
     program: float = 0.0
     schema: float = 0.0
     policies: float = 0.0
-    phases: dict[str, float] = field(default_factory=dict)
 
 
 def capture_stack(stack: Stack) -> Capture:
@@ -33,6 +33,9 @@ def capture_stack(stack: Stack) -> Capture:
 def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings | None = None) -> Plan:
     timings = timings or Timings()
     started = time.perf_counter()
+    catalogue = stack.config.get(CATALOGUE_KEY)
+    if catalogue:
+        share_validated(Path(catalogue), province)
     capture = capture_stack(stack)
     timings.program = time.perf_counter() - started
 
