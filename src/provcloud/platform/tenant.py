@@ -35,6 +35,15 @@ def log_retention_days(province: Province, agency: Agency) -> int:
     return max(system.log_retention_days or minimum[system.security_level] for system in agency.systems)
 
 
+def system_log_retention(province: Province, agency: Agency) -> str:
+    """Each system's level and retention as `level:days,...` (empty: the agency declares no system)."""
+    minimum = province.security_controls.log_retention_days
+    return ",".join(
+        f"{system.security_level}:{system.log_retention_days or minimum[system.security_level]}"
+        for system in agency.systems
+    )
+
+
 def tenant_labels(province: Province, agency: Agency) -> dict[str, str]:
     return {
         labels.PROVINCE: province.slug,
@@ -142,7 +151,11 @@ def tenant_objects(province: Province, agency: Agency) -> list[Manifest]:
     """Every object of one agency's tenant, in the order they are applied."""
     namespace = province.namespace_of(agency)
     tier = province.quota_tiers[agency.tier]
-    annotations = {labels.NAME: agency.name, labels.LOG_RETENTION_DAYS: str(log_retention_days(province, agency))}
+    annotations = {
+        labels.NAME: agency.name,
+        labels.LOG_RETENTION_DAYS: str(log_retention_days(province, agency)),
+        labels.SYSTEM_LOG_RETENTION: system_log_retention(province, agency),
+    }
     ns: Manifest = {
         "apiVersion": "v1",
         "kind": "Namespace",
