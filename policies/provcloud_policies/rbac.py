@@ -37,12 +37,11 @@ def tenant_subjects(resources: list[PolicyResource]) -> dict[tuple[str, str, str
 
 def block_access_to_cluster_resources(resources: list[PolicyResource], config: Mapping[str, Any]) -> Iterator[Finding]:
     subjects = tenant_subjects(resources)
+    tenants = tenant_namespaces(resources)
     for binding in of_kind(resources, "ClusterRoleBinding"):
         for subject in binding.props.get("subjects") or []:
             namespace = subjects.get(_subject_key(subject))
-            in_tenant = subject.get("kind") == "ServiceAccount" and subject.get("namespace") in tenant_namespaces(
-                resources
-            )
+            in_tenant = subject.get("kind") == "ServiceAccount" and subject.get("namespace") in tenants
             if namespace or in_tenant:
                 yield (
                     f"{display(binding.resource_type, binding.props)} grants cluster-wide access to "
@@ -52,7 +51,7 @@ def block_access_to_cluster_resources(resources: list[PolicyResource], config: M
                     binding.urn,
                 )
     for binding in of_kind(resources, "RoleBinding"):
-        if meta(binding.props).get("namespace") not in tenant_namespaces(resources):
+        if meta(binding.props).get("namespace") not in tenants:
             continue
         role = binding.props.get("roleRef") or {}
         if role.get("kind") == "ClusterRole" and role.get("name") not in TENANT_CLUSTER_ROLES:

@@ -73,6 +73,16 @@ def log_retention(resources: list[PolicyResource], config: Mapping[str, Any]) ->
                 f"{minimum} days: raise log_retention_days of its systems in the catalogue",
                 ns.urn,
             )
+        systems = meta(ns.props).get("annotations", {}).get(labels.SYSTEM_LOG_RETENTION) or ""
+        for entry in filter(None, systems.split(",")):
+            system_level, _, days = entry.partition(":")
+            if int(days) < int(minimums[system_level]):
+                yield (
+                    f"tenant namespace {namespace}: a level-{system_level} system keeps security logs {days} days, "
+                    f"below the level-{system_level} minimum of {minimums[system_level]} days: raise its "
+                    "log_retention_days in the catalogue",
+                    ns.urn,
+                )
 
 
 CONFIG_SCHEMA = PolicyConfigSchema(

@@ -5,16 +5,16 @@ import pytest
 
 from plan_helpers import objects, planned, province_slugs
 
-# Per province: objects per kind. Tenants: Namespace, ResourceQuota, LimitRange, 5 NetworkPolicies
-# (default-deny, allow-dns, allow-same-namespace, allow-ingress-controller, allow-lgsp-egress) and a
-# RoleBinding per owner list. Platform: 3 namespaces (lgsp, docsystem, backup) with 3 baseline
-# NetworkPolicies each plus 6 zone-model ones, a NetworkAttachmentDefinition per namespace zone.
+# Per province: objects per kind. Tenants: Namespace, ResourceQuota, LimitRange, 3 NetworkPolicies
+# (default-deny, allow-ingress, allow-egress) and a RoleBinding per owner list. Platform: 3 namespaces
+# (lgsp, docsystem, backup) with the same 3 NetworkPolicies, a NetworkAttachmentDefinition per zone
+# of each namespace; cluster-wide: 4 admission policies with their bindings, the VM sizes.
 INVENTORY = {
     "demo": {
         "LimitRange": 7,
         "Namespace": 7 + 3,
         "NetworkAttachmentDefinition": 4,
-        "NetworkPolicy": 7 * 5 + 3 * 3 + 6,
+        "NetworkPolicy": 7 * 3 + 3 * 3,
         "ResourceQuota": 7,
         "RoleBinding": 5,
         "ValidatingAdmissionPolicy": 4,
@@ -26,7 +26,7 @@ INVENTORY = {
         "LimitRange": 29,
         "Namespace": 29 + 3,
         "NetworkAttachmentDefinition": 4,
-        "NetworkPolicy": 29 * 5 + 3 * 3 + 6,
+        "NetworkPolicy": 29 * 3 + 3 * 3,
         "ResourceQuota": 29,
         "RoleBinding": 2,
         "ValidatingAdmissionPolicy": 4,

@@ -26,15 +26,19 @@ def test_tenant_is_isolated(slug: str, agency: str, namespace: str) -> None:
     assert ns_labels["pod-security.kubernetes.io/warn"] == ns_labels["pod-security.kubernetes.io/audit"] == "restricted"
 
     policies = {o.name: o.manifest["spec"] for o in objects(plan, "NetworkPolicy", namespace)}
-    deny = policies["default-deny"]
-    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}, "default deny, both directions"
-    for name, spec in policies.items():
-        for rule in spec.get("egress", []):
-            for peer in rule["to"]:
-                assert "namespaceSelector" not in peer or name == "allow-dns", (
-                    f"{name} lets egress leave to a namespace"
-                )
-                assert peer.get("ipBlock", {}).get("cidr", "/32").endswith("/32"), f"{name} opens egress to a range"
+    assert sorted(policies) == ["allow-egress", "allow-ingress", "default-deny"]
+    assert policies["default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}, "deny both ways"
+    for rule in policies["allow-egress"]["egress"]:
+        for peer in rule["to"]:
+            if "namespaceSelector" in peer:
+                assert [p["port"] for p in rule["ports"]] == [53, 53], "egress to a namespace only for DNS"
+            cidr = peer.get("ipBlock", {}).get("cidr")
+            assert cidr is None or cidr.endswith("/32"), "egress to single addresses (the LGSP nodes) only"
+    ingress_from = [peer for rule in policies["allow-ingress"]["ingress"] for peer in rule["from"]]
+    assert ingress_from == [
+        {"podSelector": {}},
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}},
+    ]
 
     (quota,) = objects(plan, "ResourceQuota", namespace)
     hard = quota.manifest["spec"]["hard"]

@@ -7,6 +7,7 @@ script with another revision's code on the path, so it must work whatever that c
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -20,8 +21,9 @@ from typing import Any
 import pulumi
 import pulumi.runtime.resource as _runtime_resource
 from pulumi.runtime import mocks as _mocks
+from pulumi.runtime import rpc as _rpc
 from pulumi.runtime import settings as _settings
-from pulumi.runtime.proto import source_pb2
+from pulumi.runtime.proto import resource_pb2, source_pb2
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -60,20 +62,39 @@ class _CapturingMonitor(_mocks.MockMonitor):
         self.captured: list[CapturedResource] = []
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != STACK_TYPE:
-            registration = self.resources[response.urn]
-            self.captured.append(
-                CapturedResource(
-                    urn=response.urn,
-                    type=request.type,
-                    name=request.name,
-                    parent=request.parent,
-                    custom=bool(request.custom),
-                    inputs=registration.state,
-                )
+        """Record the resource and answer with its inputs as its state, as a preview would.
+
+        Unlike MockMonitor's, this answers without re-serialising the state through a nested event
+        loop: the request already carries it serialised. That keeps the call synchronous and cheap,
+        so it can run inline on the event loop instead of on a worker thread."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE:
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        self.captured.append(
+            CapturedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                inputs=_rpc.deserialize_properties(request.object),
             )
-        return response
+        )
+        resource_id = f"{request.name}-id" if request.custom else ""
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=request.object)
+
+
+class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs the SDK's monitor calls inline: with the mock monitor they are plain function calls,
+    and handing each to a worker thread costs more (GIL hand-offs) than the call itself."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> "concurrent.futures.Future[Any]":
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
 
 
 def _no_stack_trace() -> source_pb2.StackTrace:
@@ -112,6 +133,8 @@ def run_program(program: Path, config: dict[str, str], project: str, stack: str,
     `project:key` → value as a string) and return what it registered."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    if fast:
+        loop.set_default_executor(_InlineExecutor(max_workers=1))
     monitor = _CapturingMonitor(_Mocks())
     with _offline(program.parent, fast):
         pulumi.runtime.set_all_config(config)

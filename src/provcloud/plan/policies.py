@@ -103,6 +103,7 @@ def run_policies(
         return report
 
     stack_resources = list(_policy_resources(custom))
+    options = {r.urn: _options(r) for r in custom}
     for policy in policies:
         if (policy.enforcement_level or pack_level) is EnforcementLevel.DISABLED:
             continue
@@ -110,7 +111,7 @@ def run_policies(
         if isinstance(policy, ResourceValidationPolicy):
             for resource in custom:
                 args = ResourceValidationArgs(
-                    resource.type, resource.inputs, resource.urn, resource.name, _options(resource), None, config_for
+                    resource.type, resource.inputs, resource.urn, resource.name, options[resource.urn], None, config_for
                 )
                 _settle(policy.validate(args, reporter(policy, resource.urn)))
         else:

@@ -12,6 +12,7 @@ import yaml
 from rich.console import Group
 from rich.table import Table
 
+from provcloud.errors import UserError
 from provcloud.plan.diff import PlanDiff
 from provcloud.plan.model import Plan
 from provcloud.platform import labels
@@ -24,8 +25,10 @@ def write_objects(plan: Plan, folder: Path, policy_config: dict[str, Any]) -> in
     """Each object as `<namespace or _cluster>/<kind>-<name>.yaml`; the folder is replaced whole.
     Also `policy-config.json`, for `pulumi preview --policy-pack-config` in the field."""
     if folder.exists():
-        if not (folder / "policy-config.json").is_file() and any(folder.iterdir()):
-            raise_not_plan_output(folder)
+        if not folder.is_dir() or (not (folder / "policy-config.json").is_file() and any(folder.iterdir())):
+            raise UserError(
+                f"{folder} exists and is not a plan output folder: refusing to replace it; pick another --out"
+            )
         shutil.rmtree(folder)
     for obj in plan.objects:
         target = folder / obj.file
@@ -34,12 +37,6 @@ def write_objects(plan: Plan, folder: Path, policy_config: dict[str, Any]) -> in
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "policy-config.json").write_text(json.dumps(policy_config, indent=2) + "\n", encoding="utf-8")
     return len(plan.objects)
-
-
-def raise_not_plan_output(folder: Path) -> None:
-    from provcloud.errors import UserError
-
-    raise UserError(f"{folder} exists and is not a plan output folder: refusing to replace it; pick another --out")
 
 
 def tenants_table(plan: Plan) -> Table:

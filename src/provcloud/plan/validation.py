@@ -130,6 +130,37 @@ EXTENSION_KINDS: dict[tuple[str, str], Callable[[dict[str, Any]], Iterator[tuple
 }
 
 
+def _shape(manifest: dict[str, Any]) -> str:
+    """The object with its names, label and annotation values and subject names replaced by a
+    placeholder string. The OpenAPI schema constrains those only to be strings, so two objects
+    with the same shape are valid or invalid together: a tenant's objects are validated once per
+    shape, not once per tenant. Only valid shapes are remembered; errors always come from the
+    object itself."""
+    meta = manifest.get("metadata")
+    normal = dict(manifest)
+    if isinstance(meta, dict):
+        normal["metadata"] = {
+            key: _placeholders(value) if key in ("name", "namespace", "labels", "annotations") else value
+            for key, value in meta.items()
+        }
+    if isinstance(manifest.get("subjects"), list):
+        normal["subjects"] = [
+            {**s, "name": _placeholders(s.get("name"))} if isinstance(s, dict) else s for s in manifest["subjects"]
+        ]
+    return json.dumps(normal, sort_keys=True, default=str)
+
+
+def _placeholders(value: Any) -> Any:
+    if isinstance(value, str):
+        return "s"
+    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return {"k": "s"} if value else {}
+    return value
+
+
+_VALID_SHAPES: set[tuple[str, str, str]] = set()
+
+
 def validate_object(obj: PlannedObject, version: str) -> list[SchemaError]:
     extension = EXTENSION_KINDS.get((obj.api_version, obj.kind))
     if extension is not None:
@@ -138,10 +169,16 @@ def validate_object(obj: PlannedObject, version: str) -> list[SchemaError]:
     validator = _validator(version, obj.kind, obj.api_version)
     if validator is None:
         return [SchemaError(obj.display, "apiVersion", f"no {obj.kind} in {obj.api_version} for Kubernetes {version}")]
-    return [
+    shape = (version, obj.api_version, _shape(obj.manifest))
+    if shape in _VALID_SHAPES:
+        return []
+    errors = [
         SchemaError(obj.display, ".".join(str(p) for p in error.absolute_path), error.message)
         for error in validator.iter_errors(obj.manifest)
     ]
+    if not errors:
+        _VALID_SHAPES.add(shape)
+    return errors
 
 
 def validate_objects(objects: list[PlannedObject], wanted_version: str) -> tuple[list[SchemaError], list[str]]:

@@ -169,7 +169,7 @@ class Guardrails(pulumi.ComponentResource):
     def __init__(self, province: Province, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(self.TYPE, f"{province.slug}-guardrails", None, opts)
         self.manifests = guardrail_objects(province)
-        declare_all(self.manifests, parent=self)
+        declare_all(self.manifests, pulumi.ResourceOptions(parent=self))
         self.register_outputs(
             {"policies": [m["metadata"]["name"] for m in self.manifests if m["kind"] == "ValidatingAdmissionPolicy"]}
         )

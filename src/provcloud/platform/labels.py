@@ -21,6 +21,9 @@ NAME = f"{PREFIX}/name"
 """Annotation: the Vietnamese name of the agency or machine."""
 LOG_RETENTION_DAYS = f"{PREFIX}/log-retention-days"
 """Annotation: how long the tenant namespace keeps security logs (days): its most demanding system."""
+SYSTEM_LOG_RETENTION = f"{PREFIX}/system-log-retention"
+"""Annotation: each information system's security level and log retention, `level:days` joined by
+commas (e.g. `3:90,4:365`): the policy pack checks each against its level's minimum."""
 POD_SECURITY_REASON = f"{PREFIX}/pod-security-reason"
 """Annotation: why a namespace enforces a Pod Security level below `restricted`."""
 

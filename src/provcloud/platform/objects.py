@@ -69,15 +69,13 @@ def declare(manifest: Manifest, opts: pulumi.ResourceOptions | None = None) -> p
 
 
 def declare_all(
-    manifests: Iterable[Manifest],
-    parent: pulumi.Resource | None = None,
-    depends_on: list[pulumi.Resource] | None = None,
+    manifests: Iterable[Manifest], opts: pulumi.ResourceOptions | None = None
 ) -> list[pulumi.CustomResource]:
-    """Declare objects in order; when the first is a Namespace, the others wait for it."""
-    opts = pulumi.ResourceOptions(parent=parent, depends_on=depends_on)
+    """Declare objects in order with `opts`; when the first is a Namespace, the others wait for it."""
+    opts = opts or pulumi.ResourceOptions()
     declared: list[pulumi.CustomResource] = []
     for manifest in manifests:
         declared.append(declare(manifest, opts))
         if len(declared) == 1 and manifest["kind"] == "Namespace":
-            opts = pulumi.ResourceOptions(parent=parent, depends_on=[*(depends_on or []), declared[0]])
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[declared[0]]))
     return declared

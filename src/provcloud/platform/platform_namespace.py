@@ -9,7 +9,7 @@ import pulumi
 from provcloud.catalogue import Province
 from provcloud.catalogue.network import Zone
 from provcloud.platform import labels
-from provcloud.platform.network_policies import baseline_policies, namespace_selector, network_policy
+from provcloud.platform.network_policies import namespace_peer, namespace_policies
 from provcloud.platform.objects import Manifest, declare_all, metadata
 from provcloud.platform.pod_security import BASELINE, pod_security_labels
 from provcloud.platform.service_vm import PLATFORM_NAMESPACES, stack_machines, zone_network_name
@@ -53,6 +53,9 @@ def network_attachment(province: Province, namespace: str, zone_name: str, zone:
 
 def platform_namespace_objects(province: Province, namespace: str, zones: dict[str, set[str]]) -> list[Manifest]:
     own = zones[namespace]
+    others = sorted(other for other in zones if other != namespace)
+    callers = [other for other in others if _may_connect(zones[other], own)]
+    callees = [other for other in others if _may_connect(own, zones[other])]
     objects: list[Manifest] = [
         {
             "apiVersion": "v1",
@@ -67,27 +70,13 @@ def platform_namespace_objects(province: Province, namespace: str, zones: dict[s
                 annotations={labels.POD_SECURITY_REASON: KUBEVIRT_REASON},
             ),
         },
-        *baseline_policies(province, namespace),
+        *namespace_policies(
+            province,
+            namespace,
+            ingress=[{"from": [namespace_peer(other) for other in callers]}] if callers else [],
+            egress=[{"to": [namespace_peer(other) for other in callees]}] if callees else [],
+        ),
     ]
-    for other, other_zones in sorted(zones.items()):
-        if other == namespace:
-            continue
-        if _may_connect(other_zones, own):
-            objects.append(
-                network_policy(
-                    f"allow-from-{other}",
-                    namespace,
-                    {"policyTypes": ["Ingress"], "ingress": [{"from": [namespace_selector(other)]}]},
-                )
-            )
-        if _may_connect(own, other_zones):
-            objects.append(
-                network_policy(
-                    f"allow-to-{other}",
-                    namespace,
-                    {"policyTypes": ["Egress"], "egress": [{"to": [namespace_selector(other)]}]},
-                )
-            )
     objects.extend(network_attachment(province, namespace, zone, province.network.zones[zone]) for zone in sorted(own))
     return objects
 
@@ -102,5 +91,5 @@ class PlatformNamespace(pulumi.ComponentResource):
     ) -> None:
         super().__init__(self.TYPE, namespace, None, opts)
         self.manifests = platform_namespace_objects(province, namespace, zones)
-        declare_all(self.manifests, parent=self)
+        declare_all(self.manifests, pulumi.ResourceOptions(parent=self))
         self.register_outputs({"namespace": namespace, "zones": sorted(zones[namespace])})

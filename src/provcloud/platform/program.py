@@ -1,6 +1,8 @@
 """The platform stack program, run by `stacks/platform/__main__.py` under `pulumi up/preview` and
 by `provcloud plan` under the mock runtime."""
 
+from pathlib import Path
+
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -9,9 +11,22 @@ from provcloud.errors import UserError
 from provcloud.platform.province import ProvincePlatform
 from provcloud.platform.settings import StackSettings
 
+_VALIDATED: dict[tuple[Path, int], Province] = {}
+
+
+def share_validated(file: Path, province: Province) -> None:
+    """Hand an already validated catalogue to the program when it runs in this process
+    (`provcloud plan`), so a large catalogue is not parsed twice. Keyed by the file's path and
+    modification time: an edited file is loaded again."""
+    _VALIDATED[(file.resolve(), file.stat().st_mtime_ns)] = province
+
 
 def load_stack_province(settings: StackSettings) -> Province:
     """The stack's catalogue; a user mistake becomes one clear error, not a traceback."""
+    if settings.catalogue.is_file():
+        shared = _VALIDATED.get((settings.catalogue.resolve(), settings.catalogue.stat().st_mtime_ns))
+        if shared is not None:
+            return shared
     if not settings.catalogue.is_file():
         raise UserError(
             f"the stack's catalogue {settings.catalogue} does not exist (config provcloud-platform:catalogue)"

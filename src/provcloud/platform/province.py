@@ -57,7 +57,7 @@ class ProvincePlatform(pulumi.ComponentResource):
 
         guardrails = Guardrails(province, child)
         sizes = instance_type_objects(province)
-        declare_all(sizes, parent=self)
+        declare_all(sizes, child)
         counts.update(m["kind"] for m in [*guardrails.manifests, *sizes])
 
         zones = zones_of(province)
@@ -73,7 +73,8 @@ class ProvincePlatform(pulumi.ComponentResource):
                 machine,
                 settings.admin_user,
                 settings.ssh_authorized_keys,
-                pulumi.ResourceOptions(parent=self, depends_on=[namespaces[PLATFORM_NAMESPACES[machine.role]]]),
+                namespaces[PLATFORM_NAMESPACES[machine.role]],
+                child,
             )
             counts.update(m["kind"] for m in vm.manifests)
             self.service_machines[machine.name] = {

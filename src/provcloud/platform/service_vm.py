@@ -100,9 +100,11 @@ class ServiceVM(pulumi.ComponentResource):
         machine: ServiceMachine,
         admin_user: str,
         admin_keys: tuple[str, ...],
+        namespace: pulumi.Resource,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`namespace`: what creates the machine's platform namespace; the VM waits for it."""
         super().__init__(self.TYPE, machine.name, None, opts)
         self.manifests = [virtual_machine(province, machine, admin_user, admin_keys)]
-        declare_all(self.manifests, parent=self)
+        declare_all(self.manifests, pulumi.ResourceOptions(parent=self, depends_on=[namespace]))
         self.register_outputs({"ip": str(machine.ip), "zone": machine.zone, "role": machine.role.value})

@@ -7,7 +7,7 @@ import pulumi
 from provcloud.catalogue import Agency, Province
 from provcloud.catalogue.quota_tier import QuotaTier
 from provcloud.platform import labels
-from provcloud.platform.network_policies import baseline_policies, namespace_selector, network_policy
+from provcloud.platform.network_policies import namespace_peer, namespace_policies
 from provcloud.platform.objects import Manifest, declare_all, metadata
 from provcloud.platform.pod_security import RESTRICTED, pod_security_labels
 
@@ -33,6 +33,15 @@ def log_retention_days(province: Province, agency: Agency) -> int:
     if not agency.systems:
         return minimum[province.level_of(agency)]
     return max(system.log_retention_days or minimum[system.security_level] for system in agency.systems)
+
+
+def system_log_retention(province: Province, agency: Agency) -> str:
+    """Each system's level and retention as `level:days,...` (empty: the agency declares no system)."""
+    minimum = province.security_controls.log_retention_days
+    return ",".join(
+        f"{system.security_level}:{system.log_retention_days or minimum[system.security_level]}"
+        for system in agency.systems
+    )
 
 
 def tenant_labels(province: Province, agency: Agency) -> dict[str, str]:
@@ -97,35 +106,21 @@ def limit_range(namespace: str, tier: QuotaTier) -> Manifest:
 
 
 def tenant_network_policies(province: Province, namespace: str) -> list[Manifest]:
-    policies = baseline_policies(province, namespace)
-    policies.append(
-        network_policy(
-            "allow-ingress-controller",
-            namespace,
-            {
-                "policyTypes": ["Ingress"],
-                "ingress": [{"from": [namespace_selector(province.platform.ingress_namespace)]}],
-            },
-        )
-    )
+    """In: the namespace itself and the ingress controller. Out: DNS, the namespace itself, and the
+    LGSP node's gateway — never another tenant."""
     lgsp_nodes = [machine for machine in province.service_machines if machine.role.value == "lgsp_node"]
-    if lgsp_nodes:
-        policies.append(
-            network_policy(
-                "allow-lgsp-egress",
-                namespace,
-                {
-                    "policyTypes": ["Egress"],
-                    "egress": [
-                        {
-                            "to": [{"ipBlock": {"cidr": f"{machine.ip}/32"}} for machine in lgsp_nodes],
-                            "ports": [{"protocol": "TCP", "port": LGSP_PORT}],
-                        }
-                    ],
-                },
-            )
-        )
-    return policies
+    egress = [
+        {
+            "to": [{"ipBlock": {"cidr": f"{machine.ip}/32"}} for machine in lgsp_nodes],
+            "ports": [{"protocol": "TCP", "port": LGSP_PORT}],
+        }
+    ]
+    return namespace_policies(
+        province,
+        namespace,
+        ingress=[{"from": [namespace_peer(province.platform.ingress_namespace)]}],
+        egress=egress if lgsp_nodes else [],
+    )
 
 
 def role_bindings(province: Province, agency: Agency, namespace: str) -> list[Manifest]:
@@ -156,7 +151,11 @@ def tenant_objects(province: Province, agency: Agency) -> list[Manifest]:
     """Every object of one agency's tenant, in the order they are applied."""
     namespace = province.namespace_of(agency)
     tier = province.quota_tiers[agency.tier]
-    annotations = {labels.NAME: agency.name, labels.LOG_RETENTION_DAYS: str(log_retention_days(province, agency))}
+    annotations = {
+        labels.NAME: agency.name,
+        labels.LOG_RETENTION_DAYS: str(log_retention_days(province, agency)),
+        labels.SYSTEM_LOG_RETENTION: system_log_retention(province, agency),
+    }
     ns: Manifest = {
         "apiVersion": "v1",
         "kind": "Namespace",
@@ -185,5 +184,5 @@ class AgencyTenant(pulumi.ComponentResource):
         self.namespace = province.namespace_of(agency)
         super().__init__(self.TYPE, self.namespace, None, opts)
         self.manifests = tenant_objects(province, agency)
-        declare_all(self.manifests, parent=self)
+        declare_all(self.manifests, pulumi.ResourceOptions(parent=self))
         self.register_outputs({"namespace": self.namespace})
