@@ -14,6 +14,7 @@ import pytest
 
 from lab.conftest import Lab
 from lab.gateway_calls import Consumer, get, get_from_machine, node_address, tenant_addresses
+from lab.test_common import host
 from provcloud.catalogue.service_machine import MachineRole
 from provcloud.gateway import call
 
@@ -232,3 +233,17 @@ def test_reboot_brings_the_gateway_back_without_a_converge(demo_lab: Lab, tenant
         time.sleep(2)
     assert booted, f"{node.name} did not reboot"
     assert status == 200, f"{node.name} did not serve again within 180 s of its reboot: {last}"
+
+
+@pytest.mark.parametrize("role", [MachineRole.lgsp_node, MachineRole.national_peer])
+def test_nginx_runs_listens_on_443_only_and_keeps_its_audit_log_by_level(demo_lab: Lab, role: MachineRole) -> None:
+    machine = demo_lab.province.machines_with_role(role)[0]
+    remote = host(demo_lab, machine.name)
+    nginx = remote.service("nginx")
+    assert nginx.is_running and nginx.is_enabled
+    listening = remote.check_output("ss -Hltnp").splitlines()
+    ports = {line.split()[3].rsplit(":", 1)[1] for line in listening if '"nginx"' in line}
+    assert ports == {"443"}, f"nginx on {machine.name} listens on {ports}"
+    level = machine.security_level or demo_lab.province.security_level
+    days = demo_lab.province.security_controls.log_retention_days[level]
+    assert f"rotate {days}" in remote.file("/etc/logrotate.d/lgsp-node").content_string
