@@ -9,6 +9,7 @@ from provcloud.commands.catalogue import catalogue_app
 from provcloud.commands.demo import demo
 from provcloud.commands.new_province import new_province
 from provcloud.commands.validate import validate
+from provcloud.commands.wheelhouse import wheelhouse_app
 from provcloud.console import err
 from provcloud.errors import UserError
 
@@ -23,6 +24,7 @@ app.command()(validate)
 app.command("new-province")(new_province)
 app.add_typer(catalogue_app, name="catalogue")
 app.command()(demo)
+app.add_typer(wheelhouse_app, name="wheelhouse")
 
 
 def main() -> None:
