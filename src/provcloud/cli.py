@@ -7,6 +7,7 @@ import typer
 from provcloud.catalogue import CatalogueError
 from provcloud.commands.catalogue import catalogue_app
 from provcloud.commands.demo import demo
+from provcloud.commands.lab import lab_app
 from provcloud.commands.new_province import new_province
 from provcloud.commands.validate import validate
 from provcloud.commands.wheelhouse import wheelhouse_app
@@ -25,6 +26,7 @@ app.command("new-province")(new_province)
 app.add_typer(catalogue_app, name="catalogue")
 app.command()(demo)
 app.add_typer(wheelhouse_app, name="wheelhouse")
+app.add_typer(lab_app, name="lab")
 
 
 def main() -> None:

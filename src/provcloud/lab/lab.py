@@ -1,0 +1,216 @@
+"""`lab up`, `lab status`, `lab down`: bring a province's lab up idempotently and remove exactly it."""
+
+import json
+import subprocess
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+from typing import Protocol
+
+from provcloud.catalogue import Province
+from provcloud.errors import UserError
+from provcloud.lab import image, machine, network, proxy
+from provcloud.lab.host import check_host, run
+from provcloud.lab.mirror import host_mirror
+from provcloud.lab.paths import known_hosts, lab_dir, ssh_key
+from provcloud.lab.plan import DEBIAN_SUITE, LabPlan, plan_lab
+from provcloud.lab.state import LabState, MachineState
+
+
+class Reporter(Protocol):
+    """How the lab tells the user what it does (the command shows it with rich)."""
+
+    def done(self, what: str) -> None: ...
+
+    def busy(self, what: str) -> AbstractContextManager[object]: ...
+
+
+@dataclass
+class Changes:
+    """What one `up` or `down` did, in order; empty means nothing needed doing."""
+
+    done: list[str] = field(default_factory=list)
+
+    def add(self, what: str, report: Reporter) -> None:
+        self.done.append(what)
+        report.done(what)
+
+
+def lab_up(province: Province, catalogue: str, report: Reporter) -> Changes:
+    """Everything the plan says, created where missing; a second run changes nothing."""
+    check_host()
+    plan = plan_lab(province)
+    mirror = host_mirror(DEBIAN_SUITE)
+    changes = Changes()
+    folder = lab_dir(plan.slug)
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o711)  # traversable by the proxy's user; the key's folder is 0700
+    state = LabState.load(plan.slug) or LabState(slug=plan.slug, catalogue=catalogue)
+    _check_conflicts(plan, state)
+    state.save()
+
+    with report.busy("base image (debootstrap when not cached)"):
+        base, built = image.ensure_base_image(mirror, report.done)
+    if built:
+        changes.add(f"built the base image {base}", report)
+
+    key = ssh_key(plan.slug)
+    if not key.exists():
+        key.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"provcloud-lab-{plan.slug}", "-f", str(key))
+        changes.add(f"generated the lab SSH key {key}", report)
+
+    for bridge in plan.bridges:
+        if not network.bridge_ready(bridge):
+            network.create_bridge(bridge)
+            if bridge.name not in state.bridges:
+                state.bridges.append(bridge.name)
+            state.save()
+            changes.add(f"bridge {bridge.name} ({bridge.zone}) with the host at {bridge.gateway}", report)
+
+    if not network.nft_table_matches(plan):
+        network.load_nft_table(plan)
+        state.nft_table = plan.nft_table
+        state.save()
+        changes.add(f"nftables table inet {plan.nft_table}: forwarding only between the lab's bridges", report)
+
+    if state.proxy is None or not state.proxy.alive():
+        with report.busy("package proxy"):
+            state.proxy = proxy.start_proxy(plan.slug, plan.proxy, mirror)
+        state.save()
+        changes.add(
+            f"package proxy (apt-cacher-ng, pid {state.proxy.pid}) on {plan.proxy.url} → {mirror.archive}", report
+        )
+
+    public_key = key.with_suffix(".pub").read_text()
+    started = []
+    for entry in plan.machines:
+        current = state.machines.get(entry.name)
+        if current is not None and current.supervisor.alive():
+            continue
+        root = machine.mount_overlay(base, plan.slug, entry.name)
+        if not machine.is_configured(plan.slug, entry.name):
+            host_key = machine.configure(plan, entry, public_key, [str(s) for s in province.dns.servers])
+            _add_known_host(plan, host_key)
+        state.machines[entry.name] = MachineState(supervisor=machine.start(plan.slug, entry), root=str(root))
+        state.save()
+        started.append(entry)
+        changes.add(f"machine {entry.name} ({entry.address.ip} on {entry.bridge}) starting", report)
+    if started:
+        with report.busy(f"{len(started)} machine(s) booting to sshd"):
+            late = machine.wait_for_ssh(started)
+        if late:
+            logs = ", ".join(str(machine.machine_dir(plan.slug, m.name) / "console.log") for m in late)
+            raise UserError(f"no sshd on {', '.join(m.name for m in late)} after 120 s; boot logs: {logs}")
+        report.done(f"{len(started)} machine(s) up: sshd answering")
+    return changes
+
+
+def _add_known_host(plan: LabPlan, line: str) -> None:
+    path = known_hosts(plan.slug)
+    name = line.split(" ", 1)[0]
+    kept = [
+        existing
+        for existing in (path.read_text().splitlines() if path.exists() else [])
+        if not existing.startswith(name + " ")
+    ]
+    path.write_text("\n".join([*kept, line]) + "\n")
+
+
+def _check_conflicts(plan: LabPlan, state: LabState) -> None:
+    """Refuse before changing anything when the host already has what this lab would create."""
+    for bridge in plan.bridges:
+        if network.link_exists(bridge.name) and bridge.name not in state.bridges:
+            raise UserError(
+                f"zone {bridge.zone}: the host already has an interface {bridge.name!r} that this lab did not create "
+                "(another province's lab or another tool); give the zone another bridge name"
+            )
+    ours = set(state.bridges)
+    for address, interface in _host_addresses().items():
+        if interface in ours:
+            continue
+        for bridge in plan.bridges:
+            if address == bridge.gateway.ip:
+                raise UserError(
+                    f"zone {bridge.zone}: the host already has {address} on {interface}; "
+                    f"the lab needs it on {bridge.name}"
+                )
+
+
+def _host_addresses() -> dict[IPv4Address, str]:
+    shown = json.loads(run("ip", "-j", "-4", "address", "show").stdout or "[]")
+    return {IPv4Address(a["local"]): link["ifname"] for link in shown for a in link.get("addr_info", [])}
+
+
+def lab_down(slug: str, report: Reporter) -> Changes:
+    """Remove what the lab's state records — machines by their PIDs, the proxy, the nft table, the
+    bridges, the state folder — and nothing else."""
+    check_host()
+    changes = Changes()
+    state = LabState.load(slug)
+    if state is None:
+        if lab_dir(slug).exists():
+            subprocess.run(["rm", "-rf", "--one-file-system", str(lab_dir(slug))], check=True)
+            changes.add(f"removed the stale lab folder {lab_dir(slug)}", report)
+        return changes
+    for name, current in list(state.machines.items()):
+        machine.stop(slug, name, current.supervisor)
+        del state.machines[name]
+        state.save()
+        changes.add(f"machine {name} stopped (pid {current.supervisor.pid}) and removed", report)
+    if state.proxy is not None:
+        state.proxy.stop(timeout=10)
+        changes.add(f"package proxy stopped (pid {state.proxy.pid})", report)
+        state.proxy = None
+        state.save()
+    if state.nft_table:
+        network.delete_nft_table(state.nft_table)
+        changes.add(f"nftables table inet {state.nft_table} deleted", report)
+        state.nft_table = None
+        state.save()
+    for bridge in list(state.bridges):
+        network.delete_bridge(bridge)
+        state.bridges.remove(bridge)
+        state.save()
+        changes.add(f"bridge {bridge} deleted", report)
+    # --one-file-system: never descend into a machine root that is somehow still mounted.
+    subprocess.run(["rm", "-rf", "--one-file-system", str(lab_dir(slug))], check=True)
+    changes.add(f"lab state {lab_dir(slug)} removed", report)
+    return changes
+
+
+@dataclass(frozen=True)
+class MachineStatus:
+    name: str
+    zone: str
+    address: str
+    bridge: str
+    pid: int | None
+    running: bool
+    ssh: bool
+
+
+def lab_status(province: Province) -> tuple[LabState | None, list[MachineStatus], bool]:
+    """The lab's state, each planned machine's status, and whether the proxy runs."""
+    plan = plan_lab(province)
+    try:
+        state = LabState.load(plan.slug)
+    except PermissionError:
+        raise UserError(f"cannot read {lab_dir(plan.slug)}: run `provcloud lab status` as root") from None
+    rows = []
+    for entry in plan.machines:
+        current = state.machines.get(entry.name) if state else None
+        running = current is not None and current.supervisor.alive()
+        rows.append(
+            MachineStatus(
+                name=entry.name,
+                zone=entry.zone,
+                address=str(entry.address.ip),
+                bridge=entry.bridge,
+                pid=current.supervisor.pid if current else None,
+                running=running,
+                ssh=running and machine.ssh_ready(entry),
+            )
+        )
+    proxy_running = bool(state and state.proxy and state.proxy.alive())
+    return state, rows, proxy_running

@@ -1,0 +1,121 @@
+"""The lab's network on the host: one bridge per zone, and the nftables table that keeps it contained.
+
+Containment has three layers, each sufficient alone:
+1. machines have no default route (only routes to the province's own zones);
+2. the host forwards only packets that arrive on the lab's bridges (per-bridge `forwarding`; the
+   host's global `ip_forward` is left alone);
+3. the lab's own nftables table drops every forwarded packet that enters or leaves one of the
+   lab's bridges unless it goes bridge to bridge, and lets machines reach the host only for the
+   package proxy.
+"""
+
+import json
+from pathlib import Path
+
+from provcloud.errors import UserError
+from provcloud.lab.host import run
+from provcloud.lab.plan import Bridge, LabPlan
+
+
+def bridge_exists(name: str) -> bool:
+    return Path(f"/sys/class/net/{name}/bridge").is_dir()
+
+
+def link_exists(name: str) -> bool:
+    return Path(f"/sys/class/net/{name}").exists()
+
+
+def bridge_ready(bridge: Bridge) -> bool:
+    if not bridge_exists(bridge.name):
+        return False
+    shown = json.loads(run("ip", "-j", "address", "show", "dev", bridge.name).stdout or "[]")
+    addresses = {
+        f"{a['local']}/{a['prefixlen']}" for link in shown for a in link.get("addr_info", []) if a["family"] == "inet"
+    }
+    up = any("UP" in link.get("flags", []) for link in shown)
+    return up and str(bridge.gateway) in addresses and _sysctl(f"net/ipv4/conf/{bridge.name}/forwarding") == "1"
+
+
+def create_bridge(bridge: Bridge) -> None:
+    """Create (or complete) the zone's bridge: the gateway address on the host, forwarding on it only."""
+    if not bridge_exists(bridge.name):
+        if link_exists(bridge.name):
+            raise UserError(f"zone {bridge.zone}: {bridge.name!r} exists and is not a bridge; rename the zone's bridge")
+        run("ip", "link", "add", bridge.name, "type", "bridge")
+    _write_sysctl(f"net/ipv6/conf/{bridge.name}/disable_ipv6", "1")
+    run("ip", "address", "replace", str(bridge.gateway), "dev", bridge.name)
+    run("ip", "link", "set", bridge.name, "up")
+    _write_sysctl(f"net/ipv4/conf/{bridge.name}/forwarding", "1")
+
+
+def delete_bridge(name: str) -> None:
+    if bridge_exists(name):
+        run("ip", "link", "delete", name, "type", "bridge")
+
+
+def _sysctl(key: str) -> str:
+    try:
+        return Path("/proc/sys", key).read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+def _write_sysctl(key: str, value: str) -> None:
+    Path("/proc/sys", key).write_text(value)
+
+
+def nft_ruleset(plan: LabPlan) -> str:
+    """The lab's own table; other tables and the host's policy are untouched."""
+    bridges = ", ".join(f'"{bridge.name}"' for bridge in plan.bridges)
+    gateways = ", ".join(str(bridge.gateway.ip) for bridge in plan.bridges)
+    return f"""\
+table inet {plan.nft_table} {{
+\tcomment "provcloud lab {plan.slug}: keeps its machines' traffic inside the host"
+\tset bridges {{
+\t\ttype ifname
+\t\telements = {{ {bridges} }}
+\t}}
+
+\tchain forward {{
+\t\ttype filter hook forward priority filter - 10; policy accept;
+\t\tiifname @bridges oifname @bridges accept comment "between the lab's own zones"
+\t\tiifname @bridges counter drop comment "containment: nothing from the lab leaves the host"
+\t\toifname @bridges counter drop comment "containment: nothing from outside reaches the lab"
+\t}}
+
+\tchain input {{
+\t\ttype filter hook input priority filter - 10; policy accept;
+\t\tiifname @bridges ct state established,related accept
+\t\tiifname @bridges ip daddr {{ {gateways} }} tcp dport {plan.proxy.port} accept comment "the package proxy"
+\t\tiifname @bridges icmp type echo-request accept
+\t\tiifname @bridges counter drop comment "machines reach the host only for the package proxy"
+\t}}
+}}
+"""
+
+
+def nft_table_exists(name: str) -> bool:
+    return run("nft", "list", "table", "inet", name, check=False).returncode == 0
+
+
+def nft_table_matches(plan: LabPlan) -> bool:
+    """The loaded table has the planned rules (nft prints its own normal form, so compare rule sets loosely)."""
+    listed = run("nft", "list", "table", "inet", plan.nft_table, check=False)
+    if listed.returncode != 0:
+        return False
+    return all(f'"{bridge.name}"' in listed.stdout or bridge.name in listed.stdout for bridge in plan.bridges) and (
+        "containment: nothing from the lab leaves the host" in listed.stdout
+    )
+
+
+def load_nft_table(plan: LabPlan) -> None:
+    """Replace the table atomically: one nft transaction that deletes the old one and adds the new."""
+    script = nft_ruleset(plan)
+    if nft_table_exists(plan.nft_table):
+        script = f"delete table inet {plan.nft_table}\n" + script
+    run("nft", "-f", "-", input_text=script)
+
+
+def delete_nft_table(name: str) -> None:
+    if nft_table_exists(name):
+        run("nft", "delete", "table", "inet", name)

@@ -1,0 +1,146 @@
+"""What a province's lab consists of, computed from its catalogue alone (no root, no side effects).
+
+Every address comes from the catalogue: the zone gateway is the host's address on the zone's
+bridge; each service machine gets its catalogue address, and routes to the province's other zones
+through its gateway — and no default route, so nothing it sends can leave the host.
+"""
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from urllib.parse import urlsplit
+
+from provcloud.catalogue import Province
+from provcloud.errors import UserError
+
+ADMIN_USER = "provcloud"
+"""The admin user the lab creates in every machine (sudo without password, lab key only)."""
+PROXY_PORT = 3142
+"""apt-cacher-ng's port when the catalogue names no `platform.apt_proxy`."""
+DEBIAN_SUITE = "bookworm"
+
+
+@dataclass(frozen=True)
+class Bridge:
+    name: str
+    zone: str
+    gateway: IPv4Interface
+    """The host's address on the bridge: the zone's gateway with the zone's prefix."""
+
+
+@dataclass(frozen=True)
+class Route:
+    destination: IPv4Network
+    gateway: IPv4Address
+
+
+@dataclass(frozen=True)
+class Machine:
+    name: str
+    """The catalogue's host name, e.g. `lgsp-01`."""
+    unit: str
+    """The nspawn machine name, unique on the host across provinces: `<slug>-<name>`."""
+    zone: str
+    address: IPv4Interface
+    bridge: str
+    routes: tuple[Route, ...]
+    fqdn: str
+
+
+@dataclass(frozen=True)
+class Proxy:
+    addresses: tuple[IPv4Address, ...]
+    """Where apt-cacher-ng listens: every bridge address of the lab, nothing else."""
+    port: int
+    url: str
+    """What machines put in `Acquire::http::Proxy`."""
+
+
+@dataclass(frozen=True)
+class LabPlan:
+    slug: str
+    bridges: tuple[Bridge, ...]
+    machines: tuple[Machine, ...]
+    proxy: Proxy
+    nft_table: str
+    hosts: tuple[tuple[IPv4Address, tuple[str, ...]], ...]
+    """`/etc/hosts` lines of every machine: address, names (name resolution from the catalogue)."""
+    time_sources: tuple[str, ...]
+    domain: str
+    admin_user: str = ADMIN_USER
+    operators: tuple[str, ...] = field(default_factory=tuple)
+
+    def machine(self, name: str) -> Machine:
+        for machine in self.machines:
+            if machine.name == name:
+                return machine
+        raise UserError(f"lab {self.slug}: no machine {name!r} (machines: {', '.join(m.name for m in self.machines)})")
+
+
+def nft_table_name(slug: str) -> str:
+    """nftables identifiers take no '-': `provcloud_lab_<slug>` with '_'."""
+    return "provcloud_lab_" + slug.replace("-", "_")
+
+
+def plan_lab(province: Province) -> LabPlan:
+    zones = province.network.zones
+    bridges = tuple(
+        Bridge(
+            name=zones[zone].bridge,
+            zone=zone,
+            gateway=IPv4Interface(f"{zones[zone].gateway}/{zones[zone].cidr.prefixlen}"),
+        )
+        for zone in zones
+    )
+    machines = []
+    for entry in province.service_machines:
+        zone = zones[entry.zone]
+        routes = tuple(
+            Route(destination=other.cidr, gateway=zone.gateway)
+            for other_name, other in zones.items()
+            if other_name != entry.zone
+        )
+        machines.append(
+            Machine(
+                name=entry.name,
+                unit=f"{province.slug}-{entry.name}",
+                zone=entry.zone,
+                address=IPv4Interface(f"{entry.ip}/{zone.cidr.prefixlen}"),
+                bridge=zone.bridge,
+                routes=routes,
+                fqdn=f"{entry.name}.{province.dns.domain}",
+            )
+        )
+    hosts = tuple(
+        (entry.ip, (f"{entry.name}.{province.dns.domain}", entry.name, *entry.aliases))
+        for entry in province.service_machines
+    )
+    return LabPlan(
+        slug=province.slug,
+        bridges=bridges,
+        machines=tuple(machines),
+        proxy=_plan_proxy(province, bridges),
+        nft_table=nft_table_name(province.slug),
+        hosts=hosts,
+        time_sources=tuple(province.time_sources),
+        domain=province.dns.domain,
+        operators=tuple(operator.login for operator in province.operators),
+    )
+
+
+def _plan_proxy(province: Province, bridges: tuple[Bridge, ...]) -> Proxy:
+    gateways = tuple(bridge.gateway.ip for bridge in bridges)
+    if province.platform.apt_proxy is None:
+        # No proxy in the catalogue: every zone's gateway serves it; machines use the first zone's.
+        return Proxy(addresses=gateways, port=PROXY_PORT, url=f"http://{gateways[0]}:{PROXY_PORT}")
+    url = urlsplit(str(province.platform.apt_proxy))
+    host, port = url.hostname or "", url.port or 80
+    try:
+        address = IPv4Address(host)
+    except ValueError:
+        address = None
+    if address not in gateways:
+        raise UserError(
+            f"platform.apt_proxy {province.platform.apt_proxy}: in the lab the package proxy runs on the host, "
+            f"so it must be a zone gateway address ({', '.join(str(g) for g in gateways)})"
+        )
+    return Proxy(addresses=gateways, port=port, url=f"http://{address}:{port}")
