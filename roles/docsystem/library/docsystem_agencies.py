@@ -69,7 +69,7 @@ API = "/api/v4/"
 PAGE_SIZE = 100
 CABINET_PERMISSIONS = ["cabinets.cabinet_view", "cabinets.cabinet_add_document", "cabinets.cabinet_remove_document"]
 DOCUMENT_TYPE_PERMISSIONS = [
-    "documents.document_type_view",
+    "documents_types.document_type_view",
     "documents.document_create",
     "documents.document_view",
     "documents.document_properties_edit",
@@ -163,11 +163,11 @@ class Reconciler:
         prefix = f"{code} "
         return next((item for item in items if item["label"] == code or item["label"].startswith(prefix)), None)
 
-    def labelled(self, kind, items, path, code, label):
+    def labelled(self, kind, items, path, code, label, extra=None):
         """The object of `kind` whose label starts with the agency code; created or relabelled."""
         found = self.by_code(items, code)
         if found is None:
-            created = self.change(f"create {kind} {label!r}", "POST", path, {"label": label})
+            created = self.change(f"create {kind} {label!r}", "POST", path, {"label": label, **(extra or {})})
             if created is not None:
                 items.append(created)
             return created
@@ -181,7 +181,7 @@ class Reconciler:
         result = {}
         group = self.groups.get(slug) or self.change(f"create group {slug}", "POST", "groups/", {"name": slug})
         role = self.roles.get(slug) or self.change(f"create role {slug}", "POST", "roles/", {"label": slug})
-        cabinet = self.labelled("cabinet", self.cabinets, "cabinets/", code, label)
+        cabinet = self.labelled("cabinet", self.cabinets, "cabinets/", code, label, {"parent": None})
         document_type = self.labelled("document type", self.document_types, "document_types/", code, label)
         metadata_type = self.metadata_type(code, name)
         user = self.users.get(slug) or self.change(
