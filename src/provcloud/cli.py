@@ -6,6 +6,7 @@ import typer
 
 from provcloud.catalogue import CatalogueError
 from provcloud.commands.catalogue import catalogue_app
+from provcloud.commands.configure import configure
 from provcloud.commands.demo import demo
 from provcloud.commands.lab import lab_app
 from provcloud.commands.new_province import new_province
@@ -27,6 +28,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.command()(demo)
 app.add_typer(wheelhouse_app, name="wheelhouse")
 app.add_typer(lab_app, name="lab")
+app.command()(configure)
 
 
 def main() -> None:

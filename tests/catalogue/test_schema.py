@@ -15,6 +15,15 @@ def test_schema_file_is_in_sync_with_the_model() -> None:
     )
 
 
+def test_field_reference_is_in_sync_with_the_model() -> None:
+    from provcloud.catalogue.reference import catalogue_reference
+
+    reference = ROOT / "docs" / "catalogue-reference.md"
+    assert reference.read_text(encoding="utf-8") == catalogue_reference(), (
+        "docs/catalogue-reference.md is stale: run `provcloud catalogue schema`"
+    )
+
+
 def test_schema_accepts_every_province_and_names_field_docs() -> None:
     import json
 

@@ -62,6 +62,8 @@ class SharedService(CatalogueModel):
 
 
 class Agency(CatalogueModel):
+    """An agency: one tenant of the platform (a namespace with its quota, policies and RBAC)."""
+
     name: str = Field(min_length=1)
     """The Vietnamese name, with diacritics, e.g. `Sở Khoa học và Công nghệ`."""
     slug: DnsLabel = Field(default=None, validate_default=True)

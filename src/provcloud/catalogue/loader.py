@@ -1,4 +1,4 @@
-"""Load a catalogue file: parse with ruamel.yaml (which keeps positions), validate with the pydantic
+"""Load a catalogue file: parse with libyaml (keeping positions), validate with the pydantic
 schema, then the cross-field rules; every problem is reported with its file, line and column."""
 
 import difflib
@@ -7,42 +7,45 @@ import typing
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from yaml.nodes import Node
 
 from provcloud.catalogue.base import PATTERN_HINTS
 from provcloud.catalogue.checks import check_province
 from provcloud.catalogue.problem import CatalogueError, FieldPath, LocatedProblem, Problem
 from provcloud.catalogue.province import Province
+from provcloud.catalogue.yaml_source import DuplicateKey, parse, position
 
 
 def load_province(file: Path) -> Province:
     """The validated province in `file`; raises CatalogueError listing every problem."""
-    tree = _parse(file)
-    if not isinstance(tree, CommentedMap):
+    data, root = _parse(file)
+    if not isinstance(data, dict) or root is None:
         raise CatalogueError([LocatedProblem(file, 1, 1, (), "a province file is a mapping of fields")])
     try:
-        province = Province.model_validate(tree)
+        province = Province.model_validate(data)
     except ValidationError as error:
         problems = [_from_pydantic(detail) for detail in error.errors()]
-        raise CatalogueError([_locate(file, tree, p) for p in problems]) from None
+        raise CatalogueError([_locate(file, root, p) for p in problems]) from None
     problems = check_province(province)
     if problems:
-        raise CatalogueError([_locate(file, tree, p) for p in problems])
+        raise CatalogueError([_locate(file, root, p) for p in problems])
     return province
 
 
-def _parse(file: Path) -> Any:
+def _parse(file: Path) -> tuple[Any, Node | None]:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CatalogueError([LocatedProblem(file, 1, 1, (), f"cannot read: {error}")]) from None
     try:
-        return YAML(typ="rt").load(text)
-    except MarkedYAMLError as error:
+        return parse(text)
+    except DuplicateKey as error:
+        message = f"YAML: duplicate key {error.key!r} (first on line {error.first_line})"
+        raise CatalogueError([LocatedProblem(file, error.line, error.column, (), message)]) from None
+    except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
@@ -109,28 +112,6 @@ def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _locate(file: Path, tree: CommentedMap, problem: Problem) -> LocatedProblem:
-    """Walk the parsed tree along the field path; point at the deepest node that exists."""
-    node: Any = tree
-    line, column = 1, 1
-    shown: list[str | int] = []
-    for i, part in enumerate(problem.path):
-        last = i == len(problem.path) - 1
-        if isinstance(node, CommentedMap) and part in node:
-            scalar = not isinstance(node[part], CommentedMap | CommentedSeq)
-            position = node.lc.value(part) if scalar and not problem.at_key else node.lc.key(part)
-            line, column = position[0] + 1, position[1] + 1
-            node = node[part]
-            shown.append(part)
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            position = node.lc.item(part)
-            line, column = position[0] + 1, position[1] + 1
-            node = node[part]
-            shown.append(part)
-        elif last:
-            # A missing field: name it, point at the mapping that should hold it.
-            shown.append(part)
-        elif isinstance(part, str) and part == "[key]":
-            continue
-        # Otherwise a pydantic union/validator tag that is not in the file: skip it.
-    return LocatedProblem(file, line, column, tuple(shown), problem.message)
+def _locate(file: Path, root: Node, problem: Problem) -> LocatedProblem:
+    path, line, column = position(root, problem.path, problem.at_key)
+    return LocatedProblem(file, line, column, path, problem.message)

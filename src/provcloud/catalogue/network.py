@@ -26,6 +26,8 @@ class Zone(CatalogueModel):
 
 
 class Network(CatalogueModel):
+    """The province's address plan."""
+
     zones: dict[ZoneName, Zone]
     """Security zones by name; at least `dmz`, `app`, `data` and `mgmt`."""
     tenant_egress: list[IPv4Network] = Field(default_factory=list)

@@ -9,6 +9,8 @@ from provcloud.catalogue.quantity import Quantity
 
 
 class StorageClass(CatalogueModel):
+    """A storage class of the cluster and which tenants may use it (others get a zero quota on it)."""
+
     name: DnsLabel
     """The StorageClass name on the cluster."""
     tiers: list[DnsLabel] | None = None
@@ -27,6 +29,8 @@ class InstanceType(CatalogueModel):
 
 
 class OsImage(CatalogueModel):
+    """The OS image every service VM boots from."""
+
     url: HttpUrl
     """Where CDI imports the VM OS image from (a Debian 12 generic cloud image on the province's
     own mirror)."""
@@ -35,6 +39,8 @@ class OsImage(CatalogueModel):
 
 
 class Oidc(CatalogueModel):
+    """The identity provider whose groups RBAC binds."""
+
     issuer: HttpUrl
     """The OIDC issuer the API server trusts; RBAC binds its groups."""
     groups_prefix: str = "oidc:"
@@ -53,6 +59,8 @@ KubernetesVersion = Annotated[str, Field(pattern=r"^1\.[0-9]{2}$", examples=["1.
 
 
 class Platform(CatalogueModel):
+    """The province's Kubernetes + KubeVirt cluster."""
+
     kubernetes_version: KubernetesVersion
     """The cluster's Kubernetes minor version, e.g. `1.31`: objects are validated against it and
     Pod Security Admission labels are pinned to it."""

@@ -31,6 +31,8 @@ class NationalPlatform(CatalogueModel):
 
 
 class Dns(CatalogueModel):
+    """The province's internal DNS."""
+
     domain: DnsName
     """The province's internal domain; service machines are `<name>.<domain>`."""
     servers: list[IPv4Address] = Field(min_length=1)
@@ -38,6 +40,8 @@ class Dns(CatalogueModel):
 
 
 class Province(CatalogueModel):
+    """A province: its platform, address plan, service machines and agencies."""
+
     slug: DnsLabel
     """Short ASCII name; the file is `provinces/<slug>.yml` and the Pulumi stack is `<slug>`."""
     name: str = Field(min_length=1)

@@ -7,11 +7,15 @@ from provcloud.catalogue.quantity import Quantity
 
 
 class ContainerDefaults(CatalogueModel):
+    """CPU and memory for containers that declare none."""
+
     cpu: Quantity
     memory: Quantity
 
 
 class QuotaTier(CatalogueModel):
+    """A named quota tier: what a tenant of that tier may consume (ResourceQuota, LimitRange)."""
+
     cpu: Quantity
     """Total CPU requests, e.g. `4`."""
     memory: Quantity

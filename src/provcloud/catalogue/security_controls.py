@@ -12,6 +12,8 @@ PerLevel = Annotated[dict[SecurityLevel, Annotated[int, Field(ge=1)]], Field(min
 
 
 class SecurityControls(CatalogueModel):
+    """Per-level settings (Decree 85/2016 levels 1–5), with defaults a province may override."""
+
     log_retention_days: PerLevel = Field(default_factory=lambda: {1: 30, 2: 30, 3: 90, 4: 180, 5: 365})
     """Minimum security-log retention per level (days)."""
     backup_retention_days: PerLevel = Field(default_factory=lambda: {1: 7, 2: 14, 3: 30, 4: 90, 5: 180})

@@ -22,6 +22,8 @@ class MachineRole(StrEnum):
 
 
 class ServiceMachine(CatalogueModel):
+    """A VM of a common service, with its static address in a zone."""
+
     name: DnsLabel
     """Host name, unique in the province, e.g. `lgsp-01`."""
     role: MachineRole

@@ -6,11 +6,12 @@ from typing import Annotated
 import typer
 
 from provcloud.catalogue.json_schema import province_json_schema
+from provcloud.catalogue.reference import catalogue_reference
 from provcloud.catalogue.synth import synthesize
 from provcloud.catalogue.writer import dump_province
 from provcloud.console import out
 from provcloud.errors import UserError
-from provcloud.project import display_path, provinces_dir
+from provcloud.project import display_path, project_root, provinces_dir
 
 catalogue_app = typer.Typer(help="Synthetic provinces and the catalogue's JSON Schema.", no_args_is_help=True)
 
@@ -40,14 +41,18 @@ def schema(
     ] = None,
     check: Annotated[bool, typer.Option(help="Exit 1 if the file differs from the schema instead of writing.")] = False,
 ) -> None:
-    """Write the JSON Schema of province files, generated from the catalogue model."""
-    target = out_file or provinces_dir() / "schemas" / "province.schema.json"
-    text = province_json_schema()
-    if check:
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            raise UserError(f"{display_path(target)} is out of date: run `provcloud catalogue schema`")
-        out.print(f"{display_path(target)} is up to date")
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    out.print(f"wrote {display_path(target)}")
+    """Write the JSON Schema of province files and the field reference (docs/), both generated
+    from the catalogue model."""
+    outputs = {
+        out_file or provinces_dir() / "schemas" / "province.schema.json": province_json_schema(),
+        project_root() / "docs" / "catalogue-reference.md": catalogue_reference(),
+    }
+    for target, text in outputs.items():
+        if check:
+            if not target.is_file() or target.read_text(encoding="utf-8") != text:
+                raise UserError(f"{display_path(target)} is out of date: run `provcloud catalogue schema`")
+            out.print(f"{display_path(target)} is up to date")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        out.print(f"wrote {display_path(target)}")

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from provcloud.commands.configure import configure
+from provcloud.commands.lab import up
 from provcloud.commands.validate import validate
 from provcloud.console import out
 
@@ -16,12 +18,21 @@ DemoStep = tuple[str, Callable[[str], None]]
 
 
 def _validate(province: str) -> None:
-    validate(provinces=None, quiet=True)
-    validate(provinces=[province], quiet=False)
+    validate(provinces=None, quiet=False)
+
+
+def _lab_up(province: str) -> None:
+    up(province)
+
+
+def _configure(province: str) -> None:
+    configure(province, limit=None, tags=None, check=False)
 
 
 STEPS: list[DemoStep] = [
-    ("validate every province, then show the demo province", _validate),
+    ("validate every province and show what each declares", _validate),
+    ("bring the demo lab up: the service machines on this host", _lab_up),
+    ("converge the service machines (playbooks/site.yml)", _configure),
 ]
 
 

@@ -1,17 +1,19 @@
 """`provcloud lab up|status|down PROVINCE`: the province's service machines on this host."""
 
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from provcloud.catalogue.slug import is_dns_label
 from provcloud.commands.validate import load_catalogue
 from provcloud.console import out
 from provcloud.errors import UserError
 from provcloud.lab.lab import lab_down, lab_status, lab_up
 from provcloud.lab.paths import lab_dir
-from provcloud.lab.state import lab_is_up
+from provcloud.lab.state import LabState
 from provcloud.project import catalogue_file
 
 lab_app = typer.Typer(
@@ -35,14 +37,7 @@ def up(province: Province) -> None:
     """Build (once) and boot the province's machines, bridges, proxy and firewall; idempotent."""
     file = catalogue_file(province)
     catalogue = load_catalogue(file)
-    try:
-        changes = lab_up(catalogue, str(file.resolve()), ConsoleReporter())
-    except UserError as error:
-        if lab_is_up(catalogue.slug):
-            raise UserError(
-                f"{error}\n(what was created so far is removed by `provcloud lab down {province}`)"
-            ) from None
-        raise
+    changes = lab_up(catalogue, str(file.resolve()), ConsoleReporter())
     if changes.done:
         out.print(
             f"[bold green]lab {catalogue.slug} is up[/] ({len(changes.done)} change(s)); "
@@ -55,7 +50,7 @@ def up(province: Province) -> None:
 @lab_app.command()
 def status(province: Province) -> None:
     """Machines, addresses and whether each runs and answers SSH."""
-    catalogue = load_catalogue(catalogue_file(province))
+    catalogue = load_catalogue(_catalogue_of_lab(province))
     state, rows, proxy_running = lab_status(catalogue)
     if state is None:
         out.print(f"lab {catalogue.slug} is not up (`provcloud lab up {province}`)")
@@ -91,11 +86,22 @@ def down(province: Province) -> None:
         out.print(f"lab {slug} is not up: nothing to remove")
 
 
+def _catalogue_of_lab(province: str) -> Path:
+    """The catalogue file; for a lab that is up, its slug also finds the file it was brought up from."""
+    try:
+        return catalogue_file(province)
+    except UserError:
+        state = LabState.load(province) if is_dns_label(province) else None
+        if state is not None and Path(state.catalogue).is_file():
+            return Path(state.catalogue)
+        raise
+
+
 def _slug_for_down(province: str) -> str:
-    """The slug of the catalogue; a lab whose catalogue file is gone can still be taken down by slug."""
+    """The slug of the catalogue; a lab whose catalogue file is gone is taken down by its slug."""
     try:
         return load_catalogue(catalogue_file(province)).slug
     except UserError:
-        if lab_dir(province).exists():
+        if is_dns_label(province):
             return province
         raise

@@ -11,7 +11,7 @@ from provcloud.catalogue import Province
 from provcloud.errors import UserError
 from provcloud.lab import image, machine, network, proxy
 from provcloud.lab.host import check_host, run
-from provcloud.lab.mirror import host_mirror
+from provcloud.lab.mirror import Mirror, host_mirror
 from provcloud.lab.paths import known_hosts, lab_dir, ssh_key
 from provcloud.lab.plan import DEBIAN_SUITE, LabPlan, plan_lab
 from provcloud.lab.state import LabState, MachineState
@@ -41,13 +41,20 @@ def lab_up(province: Province, catalogue: str, report: Reporter) -> Changes:
     check_host()
     plan = plan_lab(province)
     mirror = host_mirror(DEBIAN_SUITE)
-    changes = Changes()
     folder = lab_dir(plan.slug)
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o711)  # traversable by the proxy's user; the key's folder is 0700
     state = LabState.load(plan.slug) or LabState(slug=plan.slug, catalogue=catalogue)
     _check_conflicts(plan, state)
     state.save()
+    try:
+        return _bring_up(province, plan, mirror, state, report)
+    except UserError as error:
+        raise UserError(f"{error}\n(what was created so far is removed by `provcloud lab down {plan.slug}`)") from None
+
+
+def _bring_up(province: Province, plan: LabPlan, mirror: Mirror, state: LabState, report: Reporter) -> Changes:
+    changes = Changes()
 
     with report.busy("base image (debootstrap when not cached)"):
         base, built = image.ensure_base_image(mirror, report.done)

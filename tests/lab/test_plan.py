@@ -1,0 +1,118 @@
+"""The lab's plan, read from the catalogue (no root needed): addresses, routes, names, containment."""
+
+from ipaddress import IPv4Network
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from provcloud.catalogue import load_province
+from provcloud.errors import UserError
+from provcloud.lab import host
+from provcloud.lab.machine import hosts_file, network_file, nspawn_command
+from provcloud.lab.mirror import Mirror
+from provcloud.lab.network import nft_ruleset
+from provcloud.lab.plan import plan_lab
+from provcloud.lab.proxy import proxy_config
+
+DEMO = load_province(ROOT / "provinces" / "demo.yml")
+
+
+def dev_copy(tmp_path: Path, slug: str, zone_base: int) -> Path:
+    """A private copy of demo with another slug, bridges and addresses, as docs/lab.md describes."""
+    text = (ROOT / "provinces" / "demo.yml").read_text()
+    text = text.replace("slug: demo", f"slug: {slug}").replace("bridge: demo-", f"bridge: {slug}-")
+    for zone in range(5):
+        text = text.replace(f"198.18.{zone}.", f"198.18.{zone_base + zone}.")
+    text = text.replace("198.19.255.", "198.19.254.")
+    path = tmp_path / f"{slug}.yml"
+    path.write_text(text)
+    return path
+
+
+def test_every_machine_gets_its_catalogue_address_and_no_default_route() -> None:
+    plan = plan_lab(DEMO)
+    by_name = {machine.name: machine for machine in plan.machines}
+    assert str(by_name["lgsp-01"].address) == "198.18.0.10/24"
+    assert by_name["lgsp-01"].bridge == "demo-dmz"
+    for machine in plan.machines:
+        destinations = {route.destination for route in machine.routes}
+        assert IPv4Network("0.0.0.0/0") not in destinations, f"{machine.name} has a default route"
+        zones = {zone.cidr for zone in DEMO.network.zones.values()}
+        assert destinations <= zones, f"{machine.name} routes outside the province's zones: {destinations - zones}"
+        text = network_file(machine)
+        assert f"Address={machine.address}" in text and "\nDHCP=" not in text
+
+
+def test_bridges_carry_the_zone_gateways() -> None:
+    plan = plan_lab(DEMO)
+    assert {(b.name, str(b.gateway)) for b in plan.bridges} == {
+        (zone.bridge, f"{zone.gateway}/{zone.cidr.prefixlen}") for zone in DEMO.network.zones.values()
+    }
+
+
+def test_names_come_from_the_catalogue() -> None:
+    plan = plan_lab(DEMO)
+    hosts = hosts_file(plan, plan.machines[0])
+    assert "198.18.0.10\tlgsp-01.demo.provcloud.test lgsp-01 lgsp.demo.provcloud.test" in hosts
+    assert "198.19.255.10\tndxp-peer.demo.provcloud.test ndxp-peer ndxp.national.test" in hosts
+
+
+def test_the_proxy_is_the_catalogue_one_and_listens_only_on_the_bridges() -> None:
+    plan = plan_lab(DEMO)
+    assert plan.proxy.url == "http://198.18.3.1:3142"
+    config = proxy_config(
+        "demo", plan.proxy, Mirror("http://deb.debian.org/debian/", "http://deb.debian.org/debian-security/")
+    )
+    acng = config["acng.conf"]
+    assert "BindAddress: 198.18.0.1 198.18.1.1 198.18.2.1 198.18.3.1 198.18.4.1 198.19.255.1\n" in acng
+    assert "ForceManaged: 1" in acng, "the proxy must only serve the Debian archive, not any URL"
+    assert "PassThroughPattern: ^$" in acng, "the proxy must not open CONNECT tunnels"
+    assert config["backends_debian"] == "http://deb.debian.org/debian/\n"
+
+
+def test_a_proxy_that_is_not_a_gateway_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "demo.yml"
+    path.write_text(
+        (ROOT / "provinces" / "demo.yml")
+        .read_text()
+        .replace("apt_proxy: http://198.18.3.1:3142", "apt_proxy: http://10.9.9.9:3142")
+    )
+    with pytest.raises(UserError, match=r"platform.apt_proxy http://10.9.9.9:3142/?: .* zone gateway"):
+        plan_lab(load_province(path))
+
+
+def test_the_firewall_forwards_only_between_the_lab_bridges() -> None:
+    plan = plan_lab(DEMO)
+    rules = nft_ruleset(plan)
+    assert f"table inet {plan.nft_table}" in rules
+    assert 'elements = { "demo-dmz", "demo-app", "demo-data", "demo-mgmt", "demo-tnt", "demo-ndxp" }' in rules
+    forward = rules.split("chain forward", 1)[1].split("}", 1)[0]
+    assert "iifname @bridges oifname @bridges accept" in forward
+    assert "iifname @bridges counter drop" in forward and "oifname @bridges counter drop" in forward
+
+
+def test_labs_of_two_provinces_share_nothing(tmp_path: Path) -> None:
+    demo, rdev = plan_lab(DEMO), plan_lab(load_province(dev_copy(tmp_path, "rdev", 16)))
+    assert demo.nft_table != rdev.nft_table
+    assert not {b.name for b in demo.bridges} & {b.name for b in rdev.bridges}
+    assert not {m.unit for m in demo.machines} & {m.unit for m in rdev.machines}
+    assert not {m.address.ip for m in demo.machines} & {m.address.ip for m in rdev.machines}
+    assert nspawn_command("rdev", rdev.machines[0])[6:8] == ["--machine=rdev-lgsp-01", "--hostname=lgsp-01"]
+
+
+def test_without_root_the_lab_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host.os, "geteuid", lambda: 1000)
+    with pytest.raises(UserError, match=r"provcloud lab needs root"):
+        host.check_host()
+
+
+def test_missing_tools_are_named_with_their_debian_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(
+        host.shutil, "which", lambda command: None if command in ("systemd-nspawn", "debootstrap") else "/usr/bin/x"
+    )
+    with pytest.raises(
+        UserError, match=r"needs systemd-nspawn, debootstrap: .*apt-get install debootstrap systemd-container"
+    ):
+        host.check_host()
