@@ -44,3 +44,13 @@ def demo(
         out.rule(f"[bold]{number}/{len(STEPS)} {title}")
         step(province)
     out.rule("[bold green]demo complete")
+
+
+def _smoke_request(province: str) -> None:
+    """One authenticated request through the LGSP node, as the first consuming agency's system."""
+    from provcloud.commands.lgsp_smoke import smoke_request
+
+    smoke_request(province)
+
+
+STEPS.append(("a request through the LGSP node, as a consuming agency", _smoke_request))

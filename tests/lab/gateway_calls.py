@@ -1,0 +1,120 @@
+"""Calls through the LGSP node for the lab tests: from the host as an agency's system (taking the
+agency's source address on the tenants' bridge), and from inside a lab machine."""
+
+import base64
+import json
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+from pathlib import Path
+
+from lab.conftest import Lab
+from provcloud.controller_state import state_dir
+from provcloud.gateway import Answer, ConsumerCredentials, call, consumer_credentials, consumers, lgsp_node
+from provcloud.lab.tenant_client import source_address, tenant_address
+
+
+@dataclass(frozen=True)
+class Consumer:
+    slug: str
+    credentials: ConsumerCredentials
+    source: IPv4Address
+
+
+def consumers_of(lab: Lab) -> dict[str, Consumer]:
+    state = state_dir(lab.province.slug)
+    return {
+        agency.slug: Consumer(agency.slug, consumer_credentials(state, agency.slug), source_address(agency))
+        for agency in consumers(lab.province)
+    }
+
+
+@contextmanager
+def tenant_addresses(lab: Lab) -> Iterator[dict[str, Consumer]]:
+    """Every consumer's source address on the host for the time of the tests, removed afterwards."""
+    found = consumers_of(lab)
+    with ExitStack() as stack:
+        for consumer in found.values():
+            stack.enter_context(tenant_address(lab.province, consumer.source))
+        yield found
+
+
+def node_address(lab: Lab) -> IPv4Address:
+    return lgsp_node(lab.province).ip
+
+
+def get(
+    lab: Lab,
+    path: str,
+    *,
+    certificate_of: Consumer | None,
+    token_of: Consumer | None,
+    source: IPv4Address,
+    address: IPv4Address | None = None,
+    ca: Path | None = None,
+) -> Answer:
+    any_consumer = next(iter(consumers_of(lab).values()))
+    return call(
+        address or node_address(lab),
+        path,
+        ca=ca or any_consumer.credentials.ca,
+        client=(certificate_of.credentials.certificate, certificate_of.credentials.private_key)
+        if certificate_of
+        else None,
+        token=token_of.credentials.token if token_of else None,
+        source=source,
+    )
+
+
+REMOTE_CALL = """
+import http.client, json, os, ssl, sys, tempfile
+address, path, ca, certificate, key, token = sys.argv[1:7]
+context = ssl.create_default_context(cafile=ca)
+with tempfile.TemporaryDirectory() as folder:
+    if certificate:
+        open(os.path.join(folder, "c"), "w").write(certificate)
+        open(os.path.join(folder, "k"), "w").write(key)
+        context.load_cert_chain(os.path.join(folder, "c"), os.path.join(folder, "k"))
+    connection = http.client.HTTPSConnection(address, 443, context=context, timeout=10)
+    connection.request("GET", path, headers={"Authorization": "Bearer " + token} if token else {})
+    response = connection.getresponse()
+    print(json.dumps({"status": response.status, "headers": {k.lower(): v for k, v in response.getheaders()},
+                      "body": response.read().decode()}))
+"""
+
+
+def get_from_machine(
+    lab: Lab,
+    machine: str,
+    address: IPv4Address,
+    path: str,
+    *,
+    consumer: Consumer | None,
+    ca: str = "/etc/provcloud/pki/ca.crt",
+) -> Answer:
+    """GET from inside a lab machine (Python's standard library there; the consumer's certificate,
+    key and token passed for the call and removed right after)."""
+    arguments = [str(address), path, ca, "", "", ""]
+    if consumer:
+        arguments[3:] = [
+            consumer.credentials.certificate.read_text(),
+            consumer.credentials.private_key.read_text(),
+            consumer.credentials.token,
+        ]
+    payload = base64.b64encode(json.dumps([REMOTE_CALL, *arguments]).encode()).decode()
+    decode = "import base64,json,sys; a=json.loads(base64.b64decode(sys.argv[1])); sys.argv=['-']+a[1:]; exec(a[0])"
+    result = lab.ssh(machine, f"python3 -c {_quote(decode)} {payload}")
+    if result.returncode != 0:
+        return Answer(0, {}, result.stderr.strip())
+    data = json.loads(result.stdout)
+    return Answer(data["status"], data["headers"], data["body"])
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def run_host(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, check=False)
