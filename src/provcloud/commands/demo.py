@@ -54,3 +54,13 @@ def _smoke_request(province: str) -> None:
 
 
 STEPS.append(("a request through the LGSP node, as a consuming agency", _smoke_request))
+
+
+def _docsystem_sample(province: str) -> None:
+    """One agency stores and fetches a document in the shared document system through the LGSP node."""
+    from provcloud.commands.docsystem_sample import store_sample_document
+
+    store_sample_document(province)
+
+
+STEPS.append(("a document into the shared document system, through the LGSP node", _docsystem_sample))
