@@ -3,6 +3,7 @@
 
 import base64
 import json
+from concurrent.futures import ThreadPoolExecutor
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -47,6 +48,10 @@ options:
     type: list
     elements: dict
     required: true
+  parallel:
+    description: How many agencies are reconciled at the same time.
+    type: int
+    default: 4
 author: provcloud
 """
 
@@ -264,6 +269,7 @@ def main():
             "admin_username": {"type": "str", "required": True},
             "admin_password": {"type": "str", "required": True, "no_log": True},
             "agencies": {"type": "list", "elements": "dict", "required": True, "no_log": True},
+            "parallel": {"type": "int", "default": 4},
         },
         supports_check_mode=True,
     )
@@ -273,7 +279,10 @@ def main():
     )
     try:
         reconciler = Reconciler(client, module.check_mode)
-        agencies = {agency["slug"]: reconciler.agency(agency) for agency in params["agencies"]}
+        # Agencies are independent of each other: a few at a time keeps the web workers busy.
+        with ThreadPoolExecutor(max_workers=params["parallel"]) as pool:
+            results = list(pool.map(reconciler.agency, params["agencies"]))
+        agencies = {agency["slug"]: result for agency, result in zip(params["agencies"], results)}
     except ApiError as error:
         module.fail_json(msg=f"the document system's API refused a request: {error}")
     module.exit_json(
