@@ -74,7 +74,7 @@ def lab(province_name: str) -> list[tuple[str, float]]:
     state = state_dir(province.slug)
     docsystem = docsystem_state(state)
     service = next(s for a in province.agencies for s in a.services if s.name == SERVICE)
-    agency = province.agencies_by_slug()[service.consumers[0]]
+    agency = province.agencies_by_slug[service.consumers[0]]
     objects = docsystem.agencies[agency.slug]
     client = AgencyClient(
         node=lgsp_node(province).ip,

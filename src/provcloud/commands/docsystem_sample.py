@@ -18,7 +18,7 @@ def store_sample_document(province_name: str) -> None:
     if not published:
         raise UserError(f"province {province.slug} publishes no `{SERVICE}` service through its LGSP node")
     service = published[0]
-    by_slug = province.agencies_by_slug()
+    by_slug = province.agencies_by_slug
     callers = [by_slug[slug] for slug in service.consumers if slug in by_slug and by_slug[slug].source_addresses]
     if not callers:
         raise UserError(f"no consumer of `{SERVICE}` in {province.slug} has source_addresses to call from")
