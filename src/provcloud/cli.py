@@ -12,6 +12,7 @@ from provcloud.commands.lab import lab_app
 from provcloud.commands.new_province import new_province
 from provcloud.commands.plan import plan
 from provcloud.commands.validate import validate
+from provcloud.commands.wheelhouse import wheelhouse_app
 from provcloud.console import err
 from provcloud.errors import UserError
 
@@ -27,6 +28,7 @@ app.command("new-province")(new_province)
 app.add_typer(catalogue_app, name="catalogue")
 app.command()(demo)
 app.command()(plan)
+app.add_typer(wheelhouse_app, name="wheelhouse")
 app.add_typer(lab_app, name="lab")
 app.command()(configure)
 

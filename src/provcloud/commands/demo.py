@@ -41,12 +41,20 @@ def _smoke_request(province: str) -> None:
     smoke_request(province)
 
 
+def _docsystem_sample(province: str) -> None:
+    """One agency stores and fetches a document in the shared document system through the LGSP node."""
+    from provcloud.commands.docsystem_sample import store_sample_document
+
+    store_sample_document(province)
+
+
 STEPS: list[DemoStep] = [
     ("validate every province and show what each declares", _validate),
     ("plan the platform stack offline: objects, schemas, policies", _plan),
     ("bring the demo lab up: the service machines on this host", _lab_up),
     ("converge the service machines (playbooks/site.yml)", _configure),
     ("a request through the LGSP node, as a consuming agency", _smoke_request),
+    ("a document into the shared document system, through the LGSP node", _docsystem_sample),
 ]
 
 

@@ -1,0 +1,28 @@
+# Run by `docsystem-manage shell --command`: the administrator account exists, is a superuser, has
+# the password generated on the controller, and the first-login banner (Mayan's autoadmin, which
+# would show the password on the login page) is cleared. Prints "changed" when it changed anything.
+import os
+
+from django.contrib.auth import get_user_model
+
+from mayan.apps.autoadmin.models import AutoAdminSingleton
+
+username = os.environ["DOCSYSTEM_ADMIN_USERNAME"]
+password = os.environ["DOCSYSTEM_ADMIN_PASSWORD"]
+changed = False
+user, created = get_user_model().objects.get_or_create(username=username)
+if created or not user.is_superuser or not user.is_staff or user.email != os.environ["DOCSYSTEM_ADMIN_EMAIL"]:
+    user.is_superuser = user.is_staff = True
+    user.email = os.environ["DOCSYSTEM_ADMIN_EMAIL"]
+    changed = True
+if not user.check_password(password):
+    user.set_password(password)
+    changed = True
+if changed:
+    user.save()
+banner = AutoAdminSingleton.objects.get()
+if banner.password or banner.password_hash:
+    banner.password = banner.password_hash = None
+    banner.save()
+    changed = True
+print("changed" if changed else "ok")
