@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
@@ -160,11 +161,16 @@ def lab_down(slug: str, report: Reporter) -> Changes:
             subprocess.run(["rm", "-rf", "--one-file-system", str(lab_dir(slug))], check=True)
             changes.add(f"removed the stale lab folder {lab_dir(slug)}", report)
         return changes
-    for name, current in list(state.machines.items()):
-        machine.stop(slug, name, current.supervisor)
-        del state.machines[name]
+    # All machines shut down at once: each takes a few seconds to halt cleanly.
+    with report.busy(f"{len(state.machines)} machine(s) shutting down"), ThreadPoolExecutor() as pool:
+        stopping = {
+            name: pool.submit(machine.stop, slug, name, current.supervisor) for name, current in state.machines.items()
+        }
+    for name, stopped in stopping.items():
+        stopped.result()  # a failure to unmount is reported, and the machine stays in the state
+        pid = state.machines.pop(name).supervisor.pid
         state.save()
-        changes.add(f"machine {name} stopped (pid {current.supervisor.pid}) and removed", report)
+        changes.add(f"machine {name} stopped (pid {pid}) and removed", report)
     if state.proxy is not None:
         state.proxy.stop(timeout=10)
         changes.add(f"package proxy stopped (pid {state.proxy.pid})", report)
