@@ -50,8 +50,9 @@ def main() -> None:
         print("bench/lab.py: skipped (needs root: it boots a lab)")
         return
     rows: list[tuple[str, float, str]] = []
-    machines = (ROOT / "provinces" / "demo.yml").read_text().count("- {name: ")
+    machines = (ROOT / "provinces" / "demo.yml").read_text().count(" role: ")
     with tempfile.TemporaryDirectory(prefix="provcloud-bench-") as folder:
+        os.chmod(folder, 0o755)  # the package proxy runs as its own user and keeps its cache below
         catalogue = str(bench_catalogue(Path(folder)))
         cold_cache = Path(folder) / "cache"
         cold = {"PROVCLOUD_CACHE_DIR": str(cold_cache)}

@@ -2,13 +2,14 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_provcloud
 from provcloud.ansible.inventory import inventory_from_config, province_inventory
 from provcloud.catalogue import load_province
 from provcloud.lab.paths import known_hosts, ssh_key
@@ -108,3 +109,15 @@ def test_the_lab_setting_of_the_plugin(tmp_path: Path, setting: str) -> None:
     config = ROOT / "inventories" / "demo" / "provcloud.yml"
     inventory = inventory_from_config(config, "demo", setting)  # type: ignore[arg-type]
     assert inventory.all_vars["provcloud_lab"] is (setting == "yes")
+
+
+def test_new_province_scaffolds_its_inventory(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    (tmp_path / "provinces").mkdir()
+    args = ("new-province", "hue", "--name", "Thành phố Huế", "--admin-unit-code", "46", "--org-code", "000.00.00.H57")
+    result = run_provcloud(*args, "--network", "10.46.0.0/16", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    config = tmp_path / "inventories" / "hue" / "provcloud.yml"
+    assert (tmp_path / "inventories" / "hue" / "group_vars" / "all.yml").is_file()
+    inventory = inventory_from_config(config, "hue", "no")
+    assert inventory.all_vars["provcloud_province"] == "hue" and inventory.host_vars

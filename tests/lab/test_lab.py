@@ -1,10 +1,12 @@
 """`lab up` is idempotent, `lab status` tells the truth, and a machine that reboots comes back."""
 
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
-from conftest import run_provcloud
+from conftest import ROOT, run_provcloud
 from lab.conftest import Lab
 
 pytestmark = pytest.mark.lab
@@ -41,3 +43,26 @@ def test_a_rebooted_machine_comes_back(demo_lab: Lab) -> None:
     )
     status = run_provcloud("lab", "status", "demo")
     assert status.returncode == 0, status.stdout
+
+
+def test_a_second_province_runs_beside_and_goes_down_alone(demo_lab: Lab, tmp_path: Path) -> None:
+    text = (ROOT / "provinces" / "demo.yml").read_text()
+    text = text.replace("slug: demo", "slug: labtwo").replace("bridge: demo-", "bridge: ltwo-")
+    for zone in range(5):
+        text = text.replace(f"198.18.{zone}.", f"198.18.{56 + zone}.")
+    text = text.replace("198.19.255.", "198.19.247.")
+    text = "\n".join(line for line in text.splitlines() if " role: " not in line or "backup-01" in line) + "\n"
+    catalogue = tmp_path / "labtwo.yml"
+    catalogue.write_text(text)
+    try:
+        up = run_provcloud("lab", "up", str(catalogue))
+        assert up.returncode == 0, up.stdout + up.stderr
+        both = run_provcloud("lab", "status", "labtwo"), run_provcloud("lab", "status", "demo")
+        assert all(status.returncode == 0 for status in both), "both labs must run side by side"
+    finally:
+        down = run_provcloud("lab", "down", "labtwo")
+    assert down.returncode == 0, down.stdout + down.stderr
+    demo = run_provcloud("lab", "status", "demo")
+    assert demo.returncode == 0, f"taking another lab down disturbed demo:\n{demo.stdout}"
+    tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True, check=True).stdout
+    assert f"inet {demo_lab.plan.nft_table}" in tables and "provcloud_lab_labtwo" not in tables

@@ -8,6 +8,7 @@ import pytest
 from conftest import ROOT
 from provcloud.catalogue import load_province
 from provcloud.errors import UserError
+from provcloud.lab import host
 from provcloud.lab.machine import hosts_file, network_file, nspawn_command
 from provcloud.lab.mirror import Mirror
 from provcloud.lab.network import nft_ruleset
@@ -98,3 +99,20 @@ def test_labs_of_two_provinces_share_nothing(tmp_path: Path) -> None:
     assert not {m.unit for m in demo.machines} & {m.unit for m in rdev.machines}
     assert not {m.address.ip for m in demo.machines} & {m.address.ip for m in rdev.machines}
     assert nspawn_command("rdev", rdev.machines[0])[6:8] == ["--machine=rdev-lgsp-01", "--hostname=lgsp-01"]
+
+
+def test_without_root_the_lab_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host.os, "geteuid", lambda: 1000)
+    with pytest.raises(UserError, match=r"provcloud lab needs root"):
+        host.check_host()
+
+
+def test_missing_tools_are_named_with_their_debian_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(
+        host.shutil, "which", lambda command: None if command in ("systemd-nspawn", "debootstrap") else "/usr/bin/x"
+    )
+    with pytest.raises(
+        UserError, match=r"needs systemd-nspawn, debootstrap: .*apt-get install debootstrap systemd-container"
+    ):
+        host.check_host()

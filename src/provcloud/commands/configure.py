@@ -11,6 +11,8 @@ from provcloud.ansible.converge import ConvergeRequest, ConvergeResult, HostReca
 from provcloud.commands.validate import load_catalogue
 from provcloud.console import out
 from provcloud.controller_state import ensure_state_dir
+from provcloud.errors import UserError
+from provcloud.lab.state import lab_is_up
 from provcloud.project import catalogue_file, project_root
 
 OUTCOME_STYLE = {"ok": "green", "changed": "yellow", "failed": "red", "unreachable": "red", "skipped": "dim"}
@@ -98,6 +100,12 @@ def configure(
     """Converge the province's service machines: playbooks/site.yml through ansible-runner."""
     file = catalogue_file(province)
     catalogue = load_catalogue(file)
+    if catalogue.lab and not lab_is_up(catalogue.slug):
+        # Its machines exist only in the lab: without it, SSH would go out to the catalogue's addresses.
+        raise UserError(
+            f"province {catalogue.slug} runs only in the lab (`lab: true`) and its lab is not up on this host: "
+            f"run `provcloud lab up {province}` first"
+        )
     project = project_root()
     state = ensure_state_dir(catalogue.slug, project)
     request = ConvergeRequest(

@@ -13,7 +13,7 @@ from provcloud.console import out
 from provcloud.errors import UserError
 from provcloud.lab.lab import lab_down, lab_status, lab_up
 from provcloud.lab.paths import lab_dir
-from provcloud.lab.state import LabState, lab_is_up
+from provcloud.lab.state import LabState
 from provcloud.project import catalogue_file
 
 lab_app = typer.Typer(
@@ -37,14 +37,7 @@ def up(province: Province) -> None:
     """Build (once) and boot the province's machines, bridges, proxy and firewall; idempotent."""
     file = catalogue_file(province)
     catalogue = load_catalogue(file)
-    try:
-        changes = lab_up(catalogue, str(file.resolve()), ConsoleReporter())
-    except UserError as error:
-        if lab_is_up(catalogue.slug):
-            raise UserError(
-                f"{error}\n(what was created so far is removed by `provcloud lab down {province}`)"
-            ) from None
-        raise
+    changes = lab_up(catalogue, str(file.resolve()), ConsoleReporter())
     if changes.done:
         out.print(
             f"[bold green]lab {catalogue.slug} is up[/] ({len(changes.done)} change(s)); "
@@ -105,10 +98,10 @@ def _catalogue_of_lab(province: str) -> Path:
 
 
 def _slug_for_down(province: str) -> str:
-    """The slug of the catalogue; a lab whose catalogue file is gone can still be taken down by slug."""
+    """The slug of the catalogue; a lab whose catalogue file is gone is taken down by its slug."""
     try:
         return load_catalogue(catalogue_file(province)).slug
     except UserError:
-        if lab_dir(province).exists():
+        if is_dns_label(province):
             return province
         raise

@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
@@ -11,7 +12,7 @@ from provcloud.catalogue import Province
 from provcloud.errors import UserError
 from provcloud.lab import image, machine, network, proxy
 from provcloud.lab.host import check_host, run
-from provcloud.lab.mirror import host_mirror
+from provcloud.lab.mirror import Mirror, host_mirror
 from provcloud.lab.paths import known_hosts, lab_dir, ssh_key
 from provcloud.lab.plan import DEBIAN_SUITE, LabPlan, plan_lab
 from provcloud.lab.state import LabState, MachineState
@@ -41,13 +42,20 @@ def lab_up(province: Province, catalogue: str, report: Reporter) -> Changes:
     check_host()
     plan = plan_lab(province)
     mirror = host_mirror(DEBIAN_SUITE)
-    changes = Changes()
     folder = lab_dir(plan.slug)
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o711)  # traversable by the proxy's user; the key's folder is 0700
     state = LabState.load(plan.slug) or LabState(slug=plan.slug, catalogue=catalogue)
     _check_conflicts(plan, state)
     state.save()
+    try:
+        return _bring_up(province, plan, mirror, state, report)
+    except UserError as error:
+        raise UserError(f"{error}\n(what was created so far is removed by `provcloud lab down {plan.slug}`)") from None
+
+
+def _bring_up(province: Province, plan: LabPlan, mirror: Mirror, state: LabState, report: Reporter) -> Changes:
+    changes = Changes()
 
     with report.busy("base image (debootstrap when not cached)"):
         base, built = image.ensure_base_image(mirror, report.done)
@@ -153,11 +161,16 @@ def lab_down(slug: str, report: Reporter) -> Changes:
             subprocess.run(["rm", "-rf", "--one-file-system", str(lab_dir(slug))], check=True)
             changes.add(f"removed the stale lab folder {lab_dir(slug)}", report)
         return changes
-    for name, current in list(state.machines.items()):
-        machine.stop(slug, name, current.supervisor)
-        del state.machines[name]
+    # All machines shut down at once: each takes a few seconds to halt cleanly.
+    with report.busy(f"{len(state.machines)} machine(s) shutting down"), ThreadPoolExecutor() as pool:
+        stopping = {
+            name: pool.submit(machine.stop, slug, name, current.supervisor) for name, current in state.machines.items()
+        }
+    for name, stopped in stopping.items():
+        stopped.result()  # a failure to unmount is reported, and the machine stays in the state
+        pid = state.machines.pop(name).supervisor.pid
         state.save()
-        changes.add(f"machine {name} stopped (pid {current.supervisor.pid}) and removed", report)
+        changes.add(f"machine {name} stopped (pid {pid}) and removed", report)
     if state.proxy is not None:
         state.proxy.stop(timeout=10)
         changes.add(f"package proxy stopped (pid {state.proxy.pid})", report)
