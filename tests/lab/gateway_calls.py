@@ -2,9 +2,13 @@
 agency's source address on the tenants' bridge), and from inside a lab machine."""
 
 import base64
+import http.client
 import json
+import ssl
 import subprocess
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from ipaddress import IPv4Address
@@ -118,3 +122,30 @@ def _quote(text: str) -> str:
 
 def run_host(*command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def flood(lab: Lab, consumer: Consumer, path: str, *, connections: int, requests: int) -> tuple[list[int], float]:
+    """`requests` GETs on each of `connections` kept-alive connections at once; statuses and seconds taken."""
+    context = ssl.create_default_context(cafile=str(consumer.credentials.ca))
+    context.load_cert_chain(str(consumer.credentials.certificate), str(consumer.credentials.private_key))
+    headers = {"Authorization": f"Bearer {consumer.credentials.token}"}
+
+    def one_connection(_: int) -> list[int]:
+        connection = http.client.HTTPSConnection(
+            str(node_address(lab)), 443, context=context, timeout=30, source_address=(str(consumer.source), 0)
+        )
+        statuses = []
+        try:
+            for _request in range(requests):
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                statuses.append(response.status)
+        finally:
+            connection.close()
+        return statuses
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        statuses = [status for batch in pool.map(one_connection, range(connections)) for status in batch]
+    return statuses, time.monotonic() - started

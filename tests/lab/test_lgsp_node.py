@@ -2,6 +2,7 @@
 catalogue, the national path, the audit log, the rate limit, and a reboot."""
 
 import json
+import re
 import socket
 import ssl
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lab.conftest import Lab
-from lab.gateway_calls import Consumer, get, get_from_machine, node_address, tenant_addresses
+from lab.gateway_calls import Consumer, flood, get, get_from_machine, node_address, tenant_addresses
 from lab.test_common import host
 from provcloud.catalogue.service_machine import MachineRole
 from provcloud.gateway import call
@@ -199,12 +200,18 @@ def test_every_request_leaves_a_json_audit_line(demo_lab: Lab, tenants: dict[str
 
 def test_rate_limit_per_consumer(demo_lab: Lab, tenants: dict[str, Consumer]) -> None:
     me = tenants[ALLOWED]
-    statuses = [
-        get(demo_lab, "/dmdc/admin-units", certificate_of=me, token_of=me, source=me.source).status for _ in range(120)
-    ]
-    assert 429 in statuses, f"120 quick requests were never limited: {sorted(set(statuses))}"
-    assert statuses[0] == 200
-    time.sleep(3)  # the bucket refills
+    node = demo_lab.province.machines_with_role(MachineRole.lgsp_node)[0].name
+    policy = demo_lab.ssh(node, "cat /etc/nginx/conf.d/lgsp-node.conf").stdout
+    rate_setting = re.search(r"zone=lgsp_consumers:\S+ rate=(\d+)r/s", policy)
+    burst_setting = re.search(r"limit_req zone=lgsp_consumers burst=(\d+)", policy)
+    assert rate_setting and burst_setting, "no per-consumer limit_req in the node's configuration"
+    rate, burst = int(rate_setting.group(1)), int(burst_setting.group(1))
+    statuses, seconds = flood(demo_lab, me, "/dmdc/admin-units", connections=8, requests=40)
+    passed = statuses.count(200)
+    assert set(statuses) <= {200, 429}, sorted(set(statuses))
+    assert passed <= burst + rate * seconds + 2, f"{passed} of {len(statuses)} passed in {seconds:.1f} s"
+    assert 429 in statuses, f"{len(statuses)} requests in {seconds:.1f} s were never limited ({rate}/s, burst {burst})"
+    time.sleep(burst / rate + 1)  # the bucket refills
     assert get(demo_lab, "/dmdc/admin-units", certificate_of=me, token_of=me, source=me.source).status == 200
 
 
