@@ -121,7 +121,9 @@ def test_document_system_credential_alone_is_not_enough(
     """Through the gateway without the agency's document-system token: refused by the application."""
     anonymous = client(demo_lab, tenants[AGENCY_A], None)
     answer = anonymous.cabinet_documents(docsystem.agencies[AGENCY_A]["cabinet_id"])
-    assert answer.status in (401, 403), answer.status
+    # The application hides what it does not show (404) or refuses (401/403); either way no listing.
+    assert answer.status in (401, 403, 404), answer.status
+    assert str(STORED.document_id) not in answer.body or answer.status != 200
 
 
 def test_consumer_not_allowed_for_the_service_is_refused_at_the_gateway(
