@@ -8,6 +8,7 @@ import pytest
 
 from conftest import ROOT, run_provcloud
 from lab.conftest import Lab
+from provcloud.lab.machine import nspawn_process
 
 pytestmark = pytest.mark.lab
 
@@ -66,3 +67,15 @@ def test_a_second_province_runs_beside_and_goes_down_alone(demo_lab: Lab, tmp_pa
     assert demo.returncode == 0, f"taking another lab down disturbed demo:\n{demo.stdout}"
     tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True, check=True).stdout
     assert f"inet {demo_lab.plan.nft_table}" in tables and "provcloud_lab_labtwo" not in tables
+
+
+def test_every_machine_has_its_own_cgroup(demo_lab: Lab) -> None:
+    """Shared cgroups would let one machine's systemd stop another machine's services."""
+    for entry in demo_lab.plan.machines:
+        nspawn = nspawn_process("demo", entry.name)
+        assert nspawn is not None and nspawn.alive()
+        children = Path(f"/proc/{nspawn.pid}/task/{nspawn.pid}/children").read_text().split()
+        host_view = Path(f"/proc/{children[0]}/cgroup").read_text()
+        assert f"/provcloud-lab/{entry.unit}/payload" in host_view, (
+            f"{entry.name} runs in a shared cgroup:\n{host_view}"
+        )

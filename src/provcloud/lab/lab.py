@@ -11,10 +11,10 @@ from typing import Protocol
 from provcloud.catalogue import Province
 from provcloud.errors import UserError
 from provcloud.lab import image, machine, network, proxy
-from provcloud.lab.host import check_host, run
+from provcloud.lab.host import OwnedProcess, check_host, run
 from provcloud.lab.mirror import Mirror, host_mirror
 from provcloud.lab.paths import known_hosts, lab_dir, ssh_key
-from provcloud.lab.plan import DEBIAN_SUITE, LabPlan, plan_lab
+from provcloud.lab.plan import DEBIAN_SUITE, LabPlan, Machine, plan_lab
 from provcloud.lab.state import LabState, MachineState
 
 
@@ -91,7 +91,7 @@ def _bring_up(province: Province, plan: LabPlan, mirror: Mirror, state: LabState
         )
 
     public_key = key.with_suffix(".pub").read_text()
-    started = []
+    started: dict[Machine, OwnedProcess] = {}
     for entry in plan.machines:
         current = state.machines.get(entry.name)
         if current is not None and current.supervisor.alive():
@@ -100,16 +100,17 @@ def _bring_up(province: Province, plan: LabPlan, mirror: Mirror, state: LabState
         if not machine.is_configured(plan.slug, entry.name):
             host_key = machine.configure(plan, entry, public_key, [str(s) for s in province.dns.servers])
             _add_known_host(plan, host_key)
-        state.machines[entry.name] = MachineState(supervisor=machine.start(plan.slug, entry), root=str(root))
+        supervisor = machine.start(plan.slug, entry)
+        state.machines[entry.name] = MachineState(supervisor=supervisor, root=str(root))
         state.save()
-        started.append(entry)
+        started[entry] = supervisor
         changes.add(f"machine {entry.name} ({entry.address.ip} on {entry.bridge}) starting", report)
     if started:
         with report.busy(f"{len(started)} machine(s) booting to sshd"):
             late = machine.wait_for_ssh(started)
         if late:
             logs = ", ".join(str(machine.machine_dir(plan.slug, m.name) / "console.log") for m in late)
-            raise UserError(f"no sshd on {', '.join(m.name for m in late)} after 120 s; boot logs: {logs}")
+            raise UserError(f"no sshd on {', '.join(m.name for m in late)}; boot logs: {logs}")
         report.done(f"{len(started)} machine(s) up: sshd answering")
     return changes
 

@@ -10,6 +10,8 @@ import time
 import uuid
 from pathlib import Path
 
+from provcloud.errors import UserError
+from provcloud.lab import cgroup
 from provcloud.lab.host import OwnedProcess, run
 from provcloud.lab.paths import lab_dir
 from provcloud.lab.plan import LabPlan, Machine
@@ -144,7 +146,8 @@ def start(slug: str, machine: Machine) -> OwnedProcess:
                 sys.executable,
                 "-m",
                 "provcloud.lab.supervisor",
-                str(folder / "nspawn.pid"),
+                f"--pidfile={folder / 'nspawn.pid'}",
+                f"--cgroup={machine.unit}",
                 "--",
                 *nspawn_command(slug, machine),
             ],
@@ -166,12 +169,15 @@ def nspawn_process(slug: str, name: str) -> OwnedProcess | None:
 
 
 def stop(slug: str, name: str, supervisor: OwnedProcess) -> None:
-    """Shut the machine down (SIGTERM: nspawn halts it cleanly), unmount it, remove its folder."""
+    """Shut the machine down (SIGTERM: nspawn halts it cleanly), unmount it, remove its cgroups and folder."""
     nspawn = nspawn_process(slug, name)
     supervisor.stop(timeout=60)
     if nspawn is not None:
         nspawn.stop(timeout=30)  # only when the supervisor had to be killed
     unmount(slug, name)
+    busy = cgroup.remove(f"{slug}-{name}")
+    if busy:
+        raise UserError(f"machine {name}: processes still run in its cgroups {', '.join(busy)}")
     shutil.rmtree(machine_dir(slug, name), ignore_errors=True)
 
 
@@ -184,11 +190,13 @@ def ssh_ready(machine: Machine) -> bool:
         return False
 
 
-def wait_for_ssh(machines: list[Machine], timeout: float = 120.0) -> list[Machine]:
-    """Machines still without sshd after `timeout`."""
+def wait_for_ssh(machines: dict[Machine, OwnedProcess], timeout: float = 120.0) -> list[Machine]:
+    """Machines without sshd after `timeout`, or as soon as a machine's supervisor has exited."""
     waiting = list(machines)
     deadline = time.monotonic() + timeout
     while waiting and time.monotonic() < deadline:
+        if any(not machines[machine].alive() for machine in waiting):
+            return [machine for machine in waiting if not machines[machine].alive()]
         waiting = [machine for machine in waiting if not ssh_ready(machine)]
         if waiting:
             time.sleep(0.5)

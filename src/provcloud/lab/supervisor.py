@@ -4,23 +4,31 @@ Without systemd on the host nothing else restarts a machine after `reboot` insid
 with 133 then, which systemd-nspawn@.service would turn into a restart). SIGTERM to the supervisor
 shuts the machine down cleanly (nspawn halts it) and ends the supervisor.
 
-Usage: python -m provcloud.lab.supervisor PIDFILE -- systemd-nspawn ARGS...
+Usage: python -m provcloud.lab.supervisor --pidfile FILE --cgroup NAME -- systemd-nspawn ARGS...
+(NAME: the machine's own cgroup, see provcloud.lab.cgroup)
 """
 
+import argparse
 import signal
 import subprocess
 import sys
 from pathlib import Path
 from types import FrameType
 
+from provcloud.lab import cgroup
 from provcloud.lab.host import start_time_of
 
 REBOOT_EXIT_CODE = 133
 
 
 def main(argv: list[str]) -> int:
-    separator = argv.index("--")
-    pidfile, command = Path(argv[separator - 1]), argv[separator + 1 :]
+    parser = argparse.ArgumentParser(prog="provcloud.lab.supervisor")
+    parser.add_argument("--pidfile", type=Path, required=True)
+    parser.add_argument("--cgroup", required=True)
+    parser.add_argument("command", nargs="+")
+    arguments = parser.parse_args(argv[1:])
+    pidfile, command = arguments.pidfile, arguments.command
+    cgroup.enter(arguments.cgroup)
     child: subprocess.Popen[bytes] | None = None
     stopping = False
 
