@@ -16,7 +16,6 @@ so a build that fails or is interrupted leaves nothing that looks complete.
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import tarfile
@@ -25,9 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provcloud.errors import UserError
+from provcloud.lab.paths import cache_dir as provcloud_cache_dir
 
-CACHE_ENV = "PROVCLOUD_CACHE_DIR"
-DEFAULT_CACHE = Path("/var/cache/provcloud")
 LOCK_FILE = "requirements.lock"
 SUMS_FILE = "SHA256SUMS"
 ARCHIVE = "wheelhouse.tar"
@@ -73,7 +71,8 @@ class Wheelhouse:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE) / "wheelhouse"
+    """`$PROVCLOUD_CACHE_DIR/wheelhouse`, default `/var/cache/provcloud/wheelhouse`."""
+    return provcloud_cache_dir() / "wheelhouse"
 
 
 def python_identity(python: str) -> tuple[str, str]:
