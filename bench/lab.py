@@ -14,20 +14,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from provcloud.lab.dev_province import write_dev_copy
+
 ROOT = Path(__file__).resolve().parent.parent
 PROVCLOUD = Path(sys.executable).parent / "provcloud"
 SLUG = "bench"
 
 
 def bench_catalogue(folder: Path) -> Path:
-    text = (ROOT / "provinces" / "demo.yml").read_text()
-    text = text.replace("slug: demo", f"slug: {SLUG}").replace("bridge: demo-", "bridge: bnch-")
-    for zone in range(5):
-        text = text.replace(f"198.18.{zone}.", f"198.18.{48 + zone}.")
-    text = text.replace("198.19.255.", "198.19.248.")
-    path = folder / f"{SLUG}.yml"
-    path.write_text(text)
-    return path
+    return write_dev_copy(ROOT / "provinces" / "demo.yml", folder, SLUG, "bnch", zone_base=48, national_third=248)
 
 
 def timed(*args: str, env: dict[str, str] | None = None) -> float:

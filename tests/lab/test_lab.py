@@ -8,6 +8,7 @@ import pytest
 
 from conftest import ROOT, run_provcloud
 from lab.conftest import Lab
+from provcloud.lab.dev_province import write_dev_copy
 from provcloud.lab.machine import nspawn_process
 
 pytestmark = pytest.mark.lab
@@ -47,13 +48,10 @@ def test_a_rebooted_machine_comes_back(demo_lab: Lab) -> None:
 
 
 def test_a_second_province_runs_beside_and_goes_down_alone(demo_lab: Lab, tmp_path: Path) -> None:
-    text = (ROOT / "provinces" / "demo.yml").read_text()
-    text = text.replace("slug: demo", "slug: labtwo").replace("bridge: demo-", "bridge: ltwo-")
-    for zone in range(5):
-        text = text.replace(f"198.18.{zone}.", f"198.18.{56 + zone}.")
-    text = text.replace("198.19.255.", "198.19.247.")
+    catalogue = write_dev_copy(ROOT / "provinces" / "demo.yml", tmp_path, "labtwo", "ltwo", 56, national_third=247)
+    text = catalogue.read_text()
+    # One machine is enough to show two labs side by side.
     text = "\n".join(line for line in text.splitlines() if " role: " not in line or "backup-01" in line) + "\n"
-    catalogue = tmp_path / "labtwo.yml"
     catalogue.write_text(text)
     try:
         up = run_provcloud("lab", "up", str(catalogue))

@@ -9,6 +9,7 @@ from conftest import ROOT
 from provcloud.catalogue import load_province
 from provcloud.errors import UserError
 from provcloud.lab import host
+from provcloud.lab.dev_province import write_dev_copy
 from provcloud.lab.machine import hosts_file, network_file, nspawn_command
 from provcloud.lab.mirror import Mirror
 from provcloud.lab.network import nft_ruleset
@@ -20,14 +21,7 @@ DEMO = load_province(ROOT / "provinces" / "demo.yml")
 
 def dev_copy(tmp_path: Path, slug: str, zone_base: int) -> Path:
     """A private copy of demo with another slug, bridges and addresses, as docs/lab.md describes."""
-    text = (ROOT / "provinces" / "demo.yml").read_text()
-    text = text.replace("slug: demo", f"slug: {slug}").replace("bridge: demo-", f"bridge: {slug}-")
-    for zone in range(5):
-        text = text.replace(f"198.18.{zone}.", f"198.18.{zone_base + zone}.")
-    text = text.replace("198.19.255.", "198.19.254.")
-    path = tmp_path / f"{slug}.yml"
-    path.write_text(text)
-    return path
+    return write_dev_copy(ROOT / "provinces" / "demo.yml", tmp_path, slug, slug, zone_base, national_third=254)
 
 
 def test_every_machine_gets_its_catalogue_address_and_no_default_route() -> None:
