@@ -37,8 +37,7 @@ def main() -> None:
     try:
         app()
     except CatalogueError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
+        print(error, file=sys.stderr)  # one problem per line: file:line:col: field: message
         sys.exit(1)
     except UserError as error:
         err.print(f"[red]error:[/] {error}")

@@ -32,8 +32,7 @@ def validate(
             province = load_catalogue(file)
         except CatalogueError as error:
             failed += 1
-            for problem in error.problems:
-                print(problem, file=sys.stderr)
+            print(error, file=sys.stderr)  # one problem per line: file:line:col: field: message
             err.print(f"[red]✗[/] {display_path(file)}: {len(error.problems)} problem(s)")
             continue
         if not quiet:
