@@ -11,6 +11,7 @@ from provcloud.commands.demo import demo
 from provcloud.commands.lab import lab_app
 from provcloud.commands.new_province import new_province
 from provcloud.commands.plan import plan
+from provcloud.commands.restore import restore
 from provcloud.commands.validate import validate
 from provcloud.commands.wheelhouse import wheelhouse_app
 from provcloud.console import err
@@ -31,6 +32,7 @@ app.command()(plan)
 app.add_typer(wheelhouse_app, name="wheelhouse")
 app.add_typer(lab_app, name="lab")
 app.command()(configure)
+app.command()(restore)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""`provcloud configure` refuses what it cannot do safely, before running Ansible."""
+"""`provcloud configure` and `provcloud restore` refuse what they cannot do safely, before running Ansible."""
 
 from pathlib import Path
 
@@ -15,3 +15,19 @@ def test_a_lab_province_is_not_configured_without_its_lab(tmp_path: Path) -> Non
 def test_an_unknown_province_is_named() -> None:
     result = run_provcloud("configure", "atlantis")
     assert result.returncode == 1 and "no province 'atlantis'" in result.stderr
+
+
+def test_a_restore_needs_a_backup_name_of_the_backup_role() -> None:
+    result = run_provcloud("restore", "demo", "--backup", "../../etc", "--yes")
+    assert result.returncode == 1
+    assert "like 20261123T013000Z" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_restore_is_not_started_unconfirmed() -> None:
+    result = run_provcloud("restore", "demo")  # stdin is not a terminal here: nobody to ask
+    assert result.returncode == 1 and "confirm with --yes" in result.stderr
+
+
+def test_a_restore_of_a_lab_province_needs_its_lab(tmp_path: Path) -> None:
+    result = run_provcloud("restore", "demo", "--yes", env={"PROVCLOUD_LAB_DIR": str(tmp_path / "no-labs")})
+    assert result.returncode == 1 and "provcloud lab up demo" in result.stderr

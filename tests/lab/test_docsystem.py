@@ -7,8 +7,6 @@ The tests of this module build on each other in file order (the document stored 
 restored later)."""
 
 import json
-import os
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conftest import ROOT
+from conftest import run_provcloud
 from lab.conftest import Lab
 from lab.gateway_calls import Consumer, node_address, tenant_addresses
 from provcloud.catalogue.service_machine import MachineRole
@@ -143,27 +141,6 @@ def test_second_converge_of_the_document_system_changes_nothing(demo_lab: Lab) -
     assert not changed, f"a second converge changed: {changed}"
 
 
-def ansible_playbook(lab: Lab, playbook: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(ROOT / ".venv" / "bin" / "ansible-playbook"),
-            "-i",
-            str(ROOT / "inventories" / lab.province.slug),
-            str(ROOT / "playbooks" / playbook),
-            *extra,
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-            "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def machine(lab: Lab, role: MachineRole) -> str:
     return lab.province.machines_with_role(role)[0].name
 
@@ -194,8 +171,9 @@ def test_backup_then_restore_brings_a_dropped_database_and_documents_back(
     dropped = demo_lab.ssh(db, "cd / && sudo -u postgres dropdb --force docsystem")
     assert dropped.returncode == 0, dropped.stderr
 
-    restored = ansible_playbook(demo_lab, "restore.yml")
+    restored = run_provcloud("restore", demo_lab.province.slug, "--yes")
     assert restored.returncode == 0, restored.stdout[-4000:]
+    assert "restored from the newest backup" in restored.stdout
 
     me = agency_client(demo_lab, tenants, docsystem, AGENCY_A)
     answer, content = me.download(STORED.document_id, STORED.file_id)

@@ -68,6 +68,7 @@ class ConvergeRequest:
     tags: str | None = None
     check: bool = False
     playbook: str = "playbooks/site.yml"
+    extra_vars: dict[str, str] = field(default_factory=dict)
 
 
 def _task_name(data: dict[str, Any]) -> str:
@@ -134,6 +135,7 @@ def converge(request: ConvergeRequest, observer: Observer) -> ConvergeResult:
             limit=request.limit,
             tags=request.tags,
             cmdline=cmdline,
+            extravars=request.extra_vars or None,
             envvars={
                 "ANSIBLE_CONFIG": str(request.project / "ansible.cfg"),
                 "ANSIBLE_NOCOLOR": "1",

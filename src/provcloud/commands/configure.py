@@ -87,17 +87,19 @@ def _cells(recap: HostRecap) -> list[str]:
     ]
 
 
-def configure(
-    province: Annotated[str, typer.Argument(help="A province slug of provinces/, or a catalogue file.")],
-    limit: Annotated[
-        str | None, typer.Option("--limit", "-l", help="Only these hosts or groups (Ansible pattern).")
-    ] = None,
-    tags: Annotated[
-        str | None, typer.Option("--tags", "-t", help="Only tasks with these tags (comma-separated).")
-    ] = None,
-    check: Annotated[bool, typer.Option("--check", help="Report what would change; change nothing.")] = False,
+def run_playbook(
+    province: str,
+    *,
+    playbook: str = "playbooks/site.yml",
+    limit: str | None = None,
+    tags: str | None = None,
+    check: bool = False,
+    extra_vars: dict[str, str] | None = None,
+    action: str = "configure",
+    done: str = "converged",
 ) -> None:
-    """Converge the province's service machines: playbooks/site.yml through ansible-runner."""
+    """Run one of the project's playbooks against the province's inventory, with progress and a
+    recap; exits non-zero when a host failed or was unreachable."""
     file = catalogue_file(province)
     catalogue = load_catalogue(file)
     if catalogue.lab and not lab_is_up(catalogue.slug):
@@ -115,6 +117,8 @@ def configure(
         limit=limit,
         tags=tags,
         check=check,
+        playbook=playbook,
+        extra_vars=extra_vars or {},
     )
     columns = (
         SpinnerColumn(),
@@ -134,6 +138,20 @@ def configure(
         out.print(result.output_tail, markup=False, highlight=False)
     if not result.succeeded:
         failing = sorted(host for host, recap in result.hosts.items() if recap.failures or recap.dark)
-        out.print(f"[red]configure {catalogue.slug} failed[/]" + (f" on {', '.join(failing)}" if failing else ""))
+        out.print(f"[red]{action} {catalogue.slug} failed[/]" + (f" on {', '.join(failing)}" if failing else ""))
         raise typer.Exit(result.rc or 1)
-    out.print(f"[green]✓ {catalogue.slug} converged[/]" + (" (check mode)" if check else ""))
+    out.print(f"[green]✓ {catalogue.slug} {done}[/]" + (" (check mode)" if check else ""))
+
+
+def configure(
+    province: Annotated[str, typer.Argument(help="A province slug of provinces/, or a catalogue file.")],
+    limit: Annotated[
+        str | None, typer.Option("--limit", "-l", help="Only these hosts or groups (Ansible pattern).")
+    ] = None,
+    tags: Annotated[
+        str | None, typer.Option("--tags", "-t", help="Only tasks with these tags (comma-separated).")
+    ] = None,
+    check: Annotated[bool, typer.Option("--check", help="Report what would change; change nothing.")] = False,
+) -> None:
+    """Converge the province's service machines: playbooks/site.yml through ansible-runner."""
+    run_playbook(province, limit=limit, tags=tags, check=check)
