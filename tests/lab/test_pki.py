@@ -43,9 +43,11 @@ def test_every_machine_has_its_key_and_a_server_certificate_naming_it(demo_lab: 
 
 def test_private_keys_never_leave_their_machine(demo_lab: Lab) -> None:
     state = state_dir(demo_lab.province.slug)
-    machine_keys = [path for path in state.rglob("*.key") if path.parent.name not in ("pki", "national-ca")]
+    private_keys = [path for path in state.rglob("*") if path.is_file() and b"PRIVATE KEY-----" in path.read_bytes()]
+    assert private_keys, "found no private key at all on the controller: the check looks in the wrong place"
+    machine_keys = [path for path in private_keys if path.parent.name not in ("pki", "national-ca")]
     assert all(path.parent.parent.name == "consumers" for path in machine_keys), (
-        f"keys on the controller other than the CAs' and the consumers': {machine_keys}"
+        f"private keys on the controller other than the CAs' and the consumers': {machine_keys}"
     )
     for ca_key in [state / "pki" / "ca.key"]:
         assert "ENCRYPTED" in ca_key.read_text(), "the CA key is not passphrase-protected"
