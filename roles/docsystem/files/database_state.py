@@ -1,7 +1,10 @@
-# Run by `docsystem-manage shell --command`: how far the database schema is, as one JSON line:
-# {"applied": <migrations applied>, "pending": <migrations not applied>}. Fails when the database
-# cannot be reached, which the role reports as such.
+# Run by `docsystem-manage shell --command`, with the administrator's password on stdin: how far
+# the database schema is and whether the administrator account is as configured, as one JSON line:
+# {"applied": <migrations applied>, "pending": <not applied>, "admin_ok": <bool>}. Read-only (it
+# also runs in check mode); fails when the database cannot be reached, which the role reports.
 import json
+import os
+import sys
 
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -9,4 +12,21 @@ from django.db.migrations.executor import MigrationExecutor
 executor = MigrationExecutor(connection)
 targets = executor.loader.graph.leaf_nodes()
 pending = executor.migration_plan(targets)
-print(json.dumps({"applied": len(executor.loader.applied_migrations), "pending": len(pending)}))
+state = {"applied": len(executor.loader.applied_migrations), "pending": len(pending), "admin_ok": False}
+if state["applied"] and not state["pending"]:
+    from django.contrib.auth import get_user_model
+
+    from mayan.apps.autoadmin.models import AutoAdminSingleton
+
+    password = sys.stdin.readline().rstrip("\n")
+    user = get_user_model().objects.filter(username=os.environ["DOCSYSTEM_ADMIN_USERNAME"]).first()
+    banner = AutoAdminSingleton.objects.first()
+    state["admin_ok"] = bool(
+        user is not None
+        and user.is_superuser
+        and user.is_staff
+        and user.email == os.environ["DOCSYSTEM_ADMIN_EMAIL"]
+        and user.check_password(password)
+        and (banner is None or not (banner.password or banner.password_hash))
+    )
+print(json.dumps(state))

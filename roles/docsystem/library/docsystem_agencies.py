@@ -1,7 +1,6 @@
 #!/usr/bin/python
 """Ansible module: every agency present in the document system, through its REST API."""
 
-import base64
 import json
 from concurrent.futures import ThreadPoolExecutor
 import urllib.error
@@ -23,6 +22,10 @@ description:
   - Objects are found by the agency's identifier code, so renaming an agency in the catalogue
     renames its objects instead of creating new ones. Agencies absent from the list are left alone.
   - Idempotent; supports check mode (then reports what it would create, without tokens).
+  - The administrator's password is checked once, for a session token: Basic authentication would
+    hash it again on every request (PBKDF2, a good part of a second of CPU each).
+  - An agency's token already known to the caller (C(token)) is kept while it still authenticates
+    that agency's account; otherwise a token is obtained with the account's password.
 options:
   url:
     description: Base URL of the application (the API is under C(/api/v4/)).
@@ -44,7 +47,9 @@ options:
     type: str
     required: true
   agencies:
-    description: The agencies, each with C(slug), C(name), C(org_code) and C(password) (of its API account).
+    description: >-
+      The agencies, each with C(slug), C(name), C(org_code), C(password) (of its API account) and
+      optionally C(token), the token the caller holds for it.
     type: list
     elements: dict
     required: true
@@ -61,7 +66,9 @@ agencies:
   returned: always
   type: dict
 tokens:
-  description: Per agency slug, the API token of its account (empty in check mode). Secret.
+  description: >-
+    Per agency slug, the API token of its account when the caller did not hold a working one
+    (empty in check mode). Secret.
   returned: always
   type: dict
 changes:
@@ -102,19 +109,34 @@ class Client:
         self.headers = {"Accept": "application/json"}
         if host_header:
             self.headers["Host"] = host_header
-        credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
-        self.headers["Authorization"] = f"Basic {credentials}"
         self.context = None
         if not validate_certs:
             import ssl
 
             self.context = ssl._create_unverified_context()
+        token = self.call("POST", "auth/token/obtain/", {"username": username, "password": password}, auth=False)
+        self.headers["Authorization"] = f"Token {token['token']}"
+
+    def authenticates(self, token, username):
+        """Whether `token` still logs in as `username` (no password hashing on the server)."""
+        request = urllib.request.Request(
+            self.base + "users/current/", headers={**self.headers, "Authorization": f"Token {token}"}
+        )
+        try:
+            with urllib.request.urlopen(request, context=self.context, timeout=60) as response:
+                return json.loads(response.read()).get("username") == username
+        except urllib.error.HTTPError as error:
+            if error.code in (401, 403):
+                return False
+            raise ApiError(f"GET users/current/: HTTP {error.code}: {error.read()[:500]!r}") from error
+        except urllib.error.URLError as error:
+            raise ApiError(f"GET users/current/: {error.reason}") from error
 
     def call(self, method, path, body=None, auth=True):
         url = path if path.startswith("http") else self.base + path
         headers = dict(self.headers)
         if not auth:
-            headers.pop("Authorization")
+            headers.pop("Authorization", None)
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -210,7 +232,7 @@ class Reconciler:
         self.attach_metadata_type(document_type, metadata_type)
         self.acl("cabinets", "cabinet", cabinet["id"], role, CABINET_PERMISSIONS)
         self.acl("documents", "documenttype", document_type["id"], role, DOCUMENT_TYPE_PERMISSIONS)
-        if not self.check_mode:
+        if not self.check_mode and not (agency.get("token") and self.client.authenticates(agency["token"], slug)):
             token = self.client.call(
                 "POST", "auth/token/obtain/", {"username": slug, "password": agency["password"]}, auth=False
             )

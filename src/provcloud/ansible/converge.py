@@ -94,11 +94,22 @@ def converge(request: ConvergeRequest, observer: Observer) -> ConvergeResult:
     runner_dir = request.state / "runner"
     runner_dir.mkdir(parents=True, exist_ok=True)
     hosts: dict[str, HostRecap] = {}
+    changed_items: set[tuple[str, str]] = set()
+    """(host, task uuid) of loop tasks an item of which changed."""
+
+    def reports_changed(event: dict[str, Any], result: dict[str, Any]) -> bool:
+        # A `no_log` result reaches us censored, without its `changed`; the callback's own line
+        # ("changed: [host]") still says it.
+        if "censored" in result:
+            return str(event.get("stdout", "")).lstrip().startswith("changed:")
+        return bool(result.get("changed"))
 
     def on_event(event: dict[str, Any]) -> bool:
         data = event.get("event_data", {})
         kind = event.get("event", "")
         host = data.get("host")
+        if kind == "runner_item_on_ok" and host and reports_changed(event, data.get("res", {}) or {}):
+            changed_items.add((host, str(data.get("task_uuid"))))
         if kind == "playbook_on_task_start":
             observer.task_started(None, _task_name(data))
         elif kind == "runner_on_start" and host:
@@ -108,7 +119,9 @@ def converge(request: ConvergeRequest, observer: Observer) -> ConvergeResult:
             result = data.get("res", {}) or {}
             task = _task_name(data)
             outcome = kind.removeprefix("runner_on_")
-            if outcome == "ok" and result.get("changed"):
+            if outcome == "ok" and (
+                reports_changed(event, result) or (host, str(data.get("task_uuid"))) in changed_items
+            ):
                 outcome = "changed"
                 recap.changed_tasks.append(task)
             if outcome == "failed" and data.get("ignore_errors"):

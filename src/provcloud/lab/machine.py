@@ -92,6 +92,7 @@ def configure(plan: LabPlan, machine: Machine, public_key: str, dns_servers: lis
     resolv.write_text(resolv_conf(plan, dns_servers))
     (root / "etc/apt/apt.conf.d/01provcloud-proxy").write_text(
         f'{MANAGED}\nAcquire::http::Proxy "{plan.proxy.url}";\nAcquire::https::Proxy "DIRECT";\n'
+        'Acquire::http::Timeout "60";\nAcquire::Retries "3";\n'
     )
     home = root / "home" / plan.admin_user
     uid, gid = _ids(root, plan.admin_user)
