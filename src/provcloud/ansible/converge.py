@@ -15,10 +15,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import ansible_mitogen
 import ansible_runner
 
 from provcloud.errors import UserError
 
+DEFAULT_STRATEGY = "mitogen_linear"
+"""Ansible's `linear`, run through Mitogen (one Python per machine for the whole run).
+`PROVCLOUD_ANSIBLE_STRATEGY=linear` runs plain Ansible, e.g. to tell a Mitogen problem apart."""
 RECAP_FIELDS = ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored")
 
 
@@ -137,6 +141,7 @@ def converge(request: ConvergeRequest, observer: Observer) -> ConvergeResult:
         return True
 
     cmdline = "--check --diff" if request.check else None
+    strategy = os.environ.get("PROVCLOUD_ANSIBLE_STRATEGY", DEFAULT_STRATEGY)
     # ansible-runner starts `ansible-playbook` from PATH: the one of this virtualenv.
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     with _locked(request.state):
@@ -153,6 +158,8 @@ def converge(request: ConvergeRequest, observer: Observer) -> ConvergeResult:
                 "ANSIBLE_CONFIG": str(request.project / "ansible.cfg"),
                 "ANSIBLE_NOCOLOR": "1",
                 "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1",
+                "ANSIBLE_STRATEGY_PLUGINS": str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"),
+                "ANSIBLE_STRATEGY": strategy,
                 "PATH": path,
             },
             event_handler=on_event,
