@@ -100,7 +100,9 @@ DOCUMENT_TYPE_PERMISSIONS = [
 
 
 class ApiError(Exception):
-    pass
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
 
 
 class Client:
@@ -119,24 +121,21 @@ class Client:
 
     def authenticates(self, token, username):
         """Whether `token` still logs in as `username` (no password hashing on the server)."""
-        request = urllib.request.Request(
-            self.base + "users/current/", headers={**self.headers, "Authorization": f"Token {token}"}
-        )
         try:
-            with urllib.request.urlopen(request, context=self.context, timeout=60) as response:
-                return json.loads(response.read()).get("username") == username
-        except urllib.error.HTTPError as error:
-            if error.code in (401, 403):
+            return self.call("GET", "users/current/", token=token).get("username") == username
+        except ApiError as error:
+            if error.status in (401, 403):
                 return False
-            raise ApiError(f"GET users/current/: HTTP {error.code}: {error.read()[:500]!r}") from error
-        except urllib.error.URLError as error:
-            raise ApiError(f"GET users/current/: {error.reason}") from error
+            raise
 
-    def call(self, method, path, body=None, auth=True):
+    def call(self, method, path, body=None, auth=True, token=None):
+        """`auth=False`: anonymous; `token`: as that token's account instead of the administrator."""
         url = path if path.startswith("http") else self.base + path
         headers = dict(self.headers)
         if not auth:
             headers.pop("Authorization", None)
+        elif token is not None:
+            headers["Authorization"] = f"Token {token}"
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -146,7 +145,7 @@ class Client:
             with urllib.request.urlopen(request, context=self.context, timeout=60) as response:
                 payload = response.read()
         except urllib.error.HTTPError as error:
-            raise ApiError(f"{method} {url}: HTTP {error.code}: {error.read()[:500]!r}") from error
+            raise ApiError(f"{method} {url}: HTTP {error.code}: {error.read()[:500]!r}", error.code) from error
         except urllib.error.URLError as error:
             raise ApiError(f"{method} {url}: {error.reason}") from error
         return json.loads(payload) if payload else None
