@@ -1,9 +1,11 @@
 """Shared test helpers: the repository root and running the real `provcloud` command."""
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,16 +13,46 @@ ROOT = Path(__file__).resolve().parent.parent
 PROVCLOUD = Path(sys.executable).parent / "provcloud"
 
 
-def run_provcloud(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+COMMAND_TIMEOUT = 1800
+"""Seconds one `provcloud` command of the tests may take before it is stopped and the test fails."""
+
+
+def run_provcloud(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = COMMAND_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
     """Run the installed `provcloud` command as a user would; output captured as text."""
-    return subprocess.run(
+    process = subprocess.Popen(
         [str(PROVCLOUD), *args],
         cwd=cwd,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
-        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
+        start_new_session=True,  # its own process group: what it starts (ansible-playbook, SSH) goes with it
     )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_group(process)
+        stdout, stderr = process.communicate()
+        pytest.fail(f"`provcloud {' '.join(args)}` did not finish within {timeout:.0f} s:\n{stdout[-4000:]}\n{stderr}")
+    except BaseException:
+        stop_group(process)
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def stop_group(process: subprocess.Popen[Any]) -> None:
+    """Stop a process started with `start_new_session` and everything it started."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @pytest.fixture

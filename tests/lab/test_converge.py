@@ -1,6 +1,7 @@
 """Converging the demo province: idempotent, check-mode clean, and robust to a converge killed halfway."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from conftest import ROOT
 from lab.conftest import Lab
+from provcloud.lab.paths import known_hosts
 
 pytestmark = pytest.mark.lab
 
@@ -54,6 +56,8 @@ def changed_tasks(lab: Lab) -> dict[str, object]:
 def test_second_converge_changes_nothing(demo_lab: Lab) -> None:
     result = demo_lab.converge()
     assert result.returncode == 0, result.stdout[-4000:]
+    # Its output is a pipe, not a terminal: a timestamped line per task, as a CI log needs.
+    assert re.search(r"^\[\s*\d+ s\] common : ", result.stdout, re.MULTILINE), result.stdout[:2000]
     assert changed_tasks(demo_lab) == {}, f"not idempotent, these tasks changed: {changed_tasks(demo_lab)}"
     assert set(demo_lab.last_run()) == {m.name for m in demo_lab.plan.machines}
 
@@ -73,6 +77,25 @@ def test_a_failing_host_fails_the_command(demo_lab: Lab) -> None:
     assert failed.returncode != 0, "configure succeeded although a task failed on backup-01"
     assert "backup-01" in failed.stdout and "failed" in failed.stdout
     assert demo_lab.last_run()["backup-01"]["failures"] == 1
+
+
+def test_a_machine_whose_host_key_changed_is_refused(demo_lab: Lab, tmp_path: Path) -> None:
+    # lgsp-01's known key replaced by backup-01's: to Ansible, lgsp-01 now answers with a wrong key.
+    file = known_hosts("demo")
+    original = file.read_text()
+    keys = {line.split(",", 1)[0]: line.split(" ", 1)[1] for line in original.splitlines()}
+    lgsp, backup = (str(demo_lab.plan.machine(name).address.ip) for name in ("lgsp-01", "backup-01"))
+    file.write_text(original.replace(keys[lgsp], keys[backup], 1))
+    try:
+        # A fresh control path directory: no SSH connection kept open by an earlier converge is reused.
+        refused = demo_lab.converge(
+            "--limit", "lgsp-01", "--tags", "common_02_sshd", env={"ANSIBLE_SSH_CONTROL_PATH_DIR": str(tmp_path)}
+        )
+    finally:
+        file.write_text(original)
+    assert refused.returncode != 0, f"configure accepted a machine with the wrong host key:\n{refused.stdout[-3000:]}"
+    assert demo_lab.last_run()["lgsp-01"]["dark"] == 1, refused.stdout[-3000:]
+    assert "unreachable" in refused.stdout
 
 
 def test_a_converge_killed_halfway_is_finished_by_the_next(demo_lab: Lab) -> None:

@@ -1,5 +1,7 @@
 """`provcloud configure PROVINCE`: converge the province's service machines with Ansible."""
 
+import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -61,6 +63,27 @@ class ProgressObserver:
         self.progress.update(row, counts=text, description=task)
         if outcome in ("failed", "unreachable"):
             self.progress.console.print(f"[red]✗ {host}[/] {task}: {outcome}: {message}")
+
+
+class LineObserver:
+    """Progress for a log (CI, cron, a pipe): a timestamped line per task and per failure, so the
+    log of a run that stalls shows where it is."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def _stamp(self) -> str:
+        return f"[{int(time.monotonic() - self.started):>5} s]"
+
+    def task_started(self, host: str | None, task: str) -> None:
+        if host is None:
+            out.print(f"{self._stamp()} {task}", markup=False, highlight=False, soft_wrap=True)
+
+    def host_result(self, host: str, task: str, outcome: str, message: str) -> None:
+        if outcome in ("failed", "unreachable"):
+            out.print(
+                f"{self._stamp()} ✗ {host} {task}: {outcome}: {message}", markup=False, highlight=False, soft_wrap=True
+            )
 
 
 def recap_table(result: ConvergeResult) -> Table:
@@ -127,15 +150,16 @@ def run_playbook(
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=out, transient=False) as progress:
-        result = converge(request, ProgressObserver(progress))
+    progress = Progress(*columns, console=out, transient=False) if out.is_terminal else None
+    with progress or nullcontext():
+        result = converge(request, ProgressObserver(progress) if progress else LineObserver())
     out.print(recap_table(result))
     if check:
         for host, recap in sorted(result.hosts.items()):
             for task in recap.changed_tasks:
                 out.print(f"[yellow]would change[/] {host}: {task}")
     if result.output_tail:
-        out.print(result.output_tail, markup=False, highlight=False)
+        out.print(result.output_tail, markup=False, highlight=False, soft_wrap=True)
     if not result.succeeded:
         failing = sorted(host for host, recap in result.hosts.items() if recap.failures or recap.dark)
         out.print(f"[red]{action} {catalogue.slug} failed[/]" + (f" on {', '.join(failing)}" if failing else ""))
