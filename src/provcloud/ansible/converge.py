@@ -22,8 +22,7 @@ from provcloud.errors import UserError
 
 DEFAULT_STRATEGY = "linear"
 """Plain Ansible. `PROVCLOUD_ANSIBLE_STRATEGY=mitogen_linear` runs the same through Mitogen (one
-Python per machine for the whole run: about twice as fast here), which is opt-in since a CI run
-with it as the default stalled in the first converge and was never explained (docs/lab.md)."""
+Python per machine for the whole run: about twice as fast here); opt-in (docs/lab.md)."""
 RECAP_FIELDS = ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored")
 
 

@@ -55,9 +55,10 @@ def proxy_config(slug: str, proxy: Proxy, mirror: Mirror) -> dict[str, str]:
         "ReportPage: acng-report.html",
         "ExThreshold: 4",
         "UnbufferLogs: 1",
-        # The machines refresh their package lists at the same moment; with the default 27 s, two
-        # refreshes of one index file raced ("Failure to move file ... out of the way") and left a
-        # machine's `apt update` hanging. Index files checked in the last 5 minutes are served as they are.
+        # Index files checked in the last 5 minutes are served as they are: fewer upstream checks
+        # while the machines of a converge refresh one after the other (the common role serialises
+        # refreshes through a proxy: concurrent refreshes of a stale index raced here with
+        # "Failure to move file ... out of the way" and an error answer that hung a machine's apt).
         "FreshIndexMaxAge: 300",
         f"Remap-debrep: {_host_path(mirror.archive)} file:deb_mirror*.gz /debian ; file:backends_debian",
     ]
