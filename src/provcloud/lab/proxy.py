@@ -55,10 +55,11 @@ def proxy_config(slug: str, proxy: Proxy, mirror: Mirror) -> dict[str, str]:
         "ReportPage: acng-report.html",
         "ExThreshold: 4",
         "UnbufferLogs: 1",
-        # Index files checked in the last 5 minutes are served as they are: fewer upstream checks
-        # while the machines of a converge refresh one after the other (the common role serialises
-        # refreshes through a proxy: concurrent refreshes of a stale index raced here with
-        # "Failure to move file ... out of the way" and an error answer that hung a machine's apt).
+        # Serves index files checked in the last 5 minutes without asking upstream — but apt asks
+        # for revalidation of its index files, so every machine's refresh still goes upstream.
+        # Concurrent refreshes of a stale index raced here ("Failure to move file ... out of the
+        # way") and answered a machine with an error that hung its apt: the common role refreshes
+        # through a proxy one machine at a time.
         "FreshIndexMaxAge: 300",
         f"Remap-debrep: {_host_path(mirror.archive)} file:deb_mirror*.gz /debian ; file:backends_debian",
     ]
