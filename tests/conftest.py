@@ -21,16 +21,7 @@ def run_provcloud(
     *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = COMMAND_TIMEOUT
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed `provcloud` command as a user would; output captured as text."""
-    process = subprocess.Popen(
-        [str(PROVCLOUD), *args],
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group: what it starts (ansible-playbook, SSH) goes with it
-    )
+    process = start_provcloud(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env, text=True)
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -41,6 +32,28 @@ def run_provcloud(
         stop_group(process)
         raise
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def start_provcloud(
+    *args: str,
+    stdout: Any,
+    stderr: Any,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    text: bool = False,
+) -> subprocess.Popen[Any]:
+    """Start the installed `provcloud` without a terminal or stdin, in its own process group: what it
+    starts (ansible-runner, ansible-playbook, SSH) can be stopped with it (`stop_group`)."""
+    return subprocess.Popen(
+        [str(PROVCLOUD), *args],
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=stderr,
+        text=text,
+        start_new_session=True,
+    )
 
 
 def stop_group(process: subprocess.Popen[Any]) -> None:

@@ -19,7 +19,7 @@ from types import FrameType
 
 import pytest
 
-from conftest import PROVCLOUD, ROOT, run_provcloud, stop_group
+from conftest import ROOT, run_provcloud, start_provcloud, stop_group
 from provcloud.catalogue import Province, load_province
 from provcloud.lab.host import REQUIRED_COMMANDS
 from provcloud.lab.paths import known_hosts, ssh_key
@@ -112,15 +112,7 @@ def setup_step(config: pytest.Config, name: str, args: list[str], timeout: float
     SETUP_LOGS.mkdir(parents=True, exist_ok=True)
     log = SETUP_LOGS / f"{name.replace(' ', '-')}.log"
     with open(log, "w") as output:
-        process = subprocess.Popen(
-            [str(PROVCLOUD), *args],
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, "COLUMNS": "200"},
-        )
+        process = start_provcloud(*args, stdout=output, stderr=subprocess.STDOUT)
     try:
         rc = process.wait(timeout)
     except subprocess.TimeoutExpired:

@@ -4,14 +4,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, start_provcloud
 from lab.conftest import Lab
 from provcloud.lab.paths import known_hosts
 
@@ -101,17 +100,9 @@ def test_a_machine_whose_host_key_changed_is_refused(demo_lab: Lab, tmp_path: Pa
 def test_a_converge_killed_halfway_is_finished_by_the_next(demo_lab: Lab) -> None:
     # Undo part of the baseline on one machine so the converge has real work to do when it is killed.
     demo_lab.ssh("lgsp-01", "sudo rm /etc/nftables.conf /etc/systemd/journald.conf.d/50-provcloud.conf")
-    provcloud = Path(sys.executable).parent / "provcloud"
     log = ROOT / ".state" / "demo" / "killed-converge.log"
     with open(log, "w") as output:
-        process = subprocess.Popen(
-            [str(provcloud), "configure", "demo"],
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: ansible-runner and ansible-playbook with it
-            env={**os.environ, "COLUMNS": "200"},
-        )
+        process = start_provcloud("configure", "demo", stdout=output, stderr=subprocess.STDOUT)
     started = time.time()
     try:
         deadline = time.monotonic() + 180
