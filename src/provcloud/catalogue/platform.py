@@ -73,6 +73,15 @@ class Platform(CatalogueModel):
     """Namespace of the ingress controller, allowed into every tenant."""
     dns_namespace: DnsLabel = "kube-system"
     """Namespace of the cluster DNS, the one egress every tenant keeps."""
+    kubevirt_namespace: DnsLabel = "kubevirt"
+    """Namespace KubeVirt runs in: its controllers' service accounts create the VirtualMachineInstances
+    of tenants' VirtualMachines, which the guardrails refuse from anyone else."""
+    platform_groups: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9:._@-]{1,128}$")]] = Field(
+        default=["system:masters", "kubeadm:cluster-admins"], min_length=1
+    )
+    """Groups of the identities that apply the platform stack (`pulumi up`): only they may change or
+    delete what provcloud puts in a tenant namespace (its NetworkPolicies, quota, limit range, role
+    bindings). The defaults are kubeadm's cluster-admin groups."""
     oidc: Oidc
     os_image: OsImage
     storage_classes: list[StorageClass] = Field(min_length=1)

@@ -69,10 +69,12 @@ def plan(
         for warning in result.warnings:
             err.print(f"[yellow]warning:[/] {warning}")
         out.print(summary(result))
+        for check in result.checks:
+            out.print(f"[dim]consumer check:[/] {check}")
         if diff is not None and against is not None:
             out.print(diff_table(diff, against) if not diff.empty else f"no object changes against {against}")
         for error in result.schema_errors:
-            err.print(f"[red]schema error:[/] {error}")
+            err.print(f"[red]refused:[/] {error}")
     mandatory = [v for v in result.violations if v.mandatory]
     if result.failed:
         err.print(

@@ -99,6 +99,8 @@ class Plan:
     schema_errors: list[SchemaError] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    """Which consumers' own code judged the objects (or which check was skipped, and why)."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -119,4 +121,5 @@ class Plan:
             ],
             "schemaErrors": [str(e) for e in self.schema_errors],
             "warnings": self.warnings,
+            "checks": self.checks,
         }

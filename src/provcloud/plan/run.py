@@ -6,6 +6,7 @@ from pathlib import Path
 
 from provcloud.catalogue import Province
 from provcloud.errors import UserError
+from provcloud.plan.admission_check import check_admission_policies, consumer_line
 from provcloud.plan.capture import Capture, ProgramError, run_program
 from provcloud.plan.model import Plan, kubernetes_objects
 from provcloud.plan.policies import policy_config, run_policies
@@ -48,7 +49,11 @@ def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings
         outputs=capture.outputs,
     )
     started = time.perf_counter()
-    plan.schema_errors, plan.warnings = validate_objects(plan.objects, province.platform.kubernetes_version)
+    version = province.platform.kubernetes_version
+    plan.schema_errors, plan.warnings = validate_objects(plan.objects, version)
+    cel_errors, compiled = check_admission_policies(plan.objects, version)
+    plan.schema_errors.extend(cel_errors)
+    plan.checks.append(consumer_line(version, compiled))
     timings.schema = time.perf_counter() - started
 
     started = time.perf_counter()

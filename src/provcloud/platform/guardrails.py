@@ -7,11 +7,14 @@ import pulumi
 
 from provcloud.catalogue import Province
 from provcloud.platform import labels
-from provcloud.platform.objects import Manifest, declare_all, metadata
+from provcloud.platform.objects import Manifest, declare, metadata
 
 API_VERSION = "admissionregistration.k8s.io/v1"
 WORKLOAD_RESOURCES = (
     ("", "pods"),
+    # Ephemeral containers arrive through this subresource, not as an update of the pod.
+    ("", "pods/ephemeralcontainers"),
+    ("", "replicationcontrollers"),
     ("apps", "deployments"),
     ("apps", "statefulsets"),
     ("apps", "daemonsets"),
@@ -31,22 +34,61 @@ _IMAGES = (
 )
 
 
-def _rules(resources: tuple[tuple[str, str], ...], api_versions: tuple[str, ...] = ("*",)) -> list[Manifest]:
+CREATE_UPDATE = ("CREATE", "UPDATE")
+VM_RESOURCES = (
+    ("kubevirt.io", "virtualmachines"),
+    ("kubevirt.io", "virtualmachineinstances"),
+    ("kubevirt.io", "virtualmachineinstancereplicasets"),
+    ("pool.kubevirt.io", "virtualmachinepools"),
+    ("instancetype.kubevirt.io", "virtualmachineinstancetypes"),
+)
+"""Every kind that starts a VM or sizes one in a namespace. Tenants may create only VirtualMachines:
+the VM-count quota counts those, and only they are held to the province's sizes."""
+MANAGED_RESOURCES = (
+    ("", "resourcequotas"),
+    ("", "limitranges"),
+    ("networking.k8s.io", "networkpolicies"),
+    ("rbac.authorization.k8s.io", "rolebindings"),
+)
+
+
+def _rules(resources: tuple[tuple[str, str], ...], operations: tuple[str, ...] = CREATE_UPDATE) -> list[Manifest]:
     groups: dict[str, list[str]] = {}
     for group, resource in resources:
         groups.setdefault(group, []).append(resource)
     return [
-        {
-            "apiGroups": [group],
-            "apiVersions": list(api_versions),
-            "operations": ["CREATE", "UPDATE"],
-            "resources": names,
-        }
+        {"apiGroups": [group], "apiVersions": ["*"], "operations": list(operations), "resources": names}
         for group, names in groups.items()
     ]
 
 
-def _policy(name: str, resources: tuple[tuple[str, str], ...], spec: dict[str, Any]) -> list[Manifest]:
+def _cel_list(values: list[str]) -> str:
+    """A CEL list literal of strings. Every value comes from a catalogue field whose pattern admits
+    no quote or backslash, so single quotes cannot be broken out of."""
+    return "[" + ", ".join(f"'{value}'" for value in values) + "]"
+
+
+def _not_platform(province: Province, *service_account_namespaces: str) -> list[Manifest]:
+    """matchConditions: the request is not from the platform's own identities (the groups that apply
+    the stack, Kubernetes' controllers in kube-system, and the given namespaces' service accounts)."""
+    prefixes = [f"system:serviceaccount:{namespace}:" for namespace in ("kube-system", *service_account_namespaces)]
+    return [
+        {
+            "name": "not-the-platform",
+            "expression": (
+                f"!request.userInfo.groups.exists(g, g in {_cel_list(province.platform.platform_groups)})"
+                f" && !{_cel_list(prefixes)}.exists(p, request.userInfo.username.startsWith(p))"
+            ),
+        }
+    ]
+
+
+def _policy(
+    name: str,
+    resources: tuple[tuple[str, str], ...],
+    spec: dict[str, Any],
+    operations: tuple[str, ...] = CREATE_UPDATE,
+) -> list[Manifest]:
     """A policy and its binding to every tenant namespace (Deny: the request is refused)."""
     policy_name = f"provcloud-{name}"
     return [
@@ -54,7 +96,11 @@ def _policy(name: str, resources: tuple[tuple[str, str], ...], spec: dict[str, A
             "apiVersion": API_VERSION,
             "kind": "ValidatingAdmissionPolicy",
             "metadata": metadata(policy_name),
-            "spec": {"failurePolicy": "Fail", "matchConstraints": {"resourceRules": _rules(resources)}, **spec},
+            "spec": {
+                "failurePolicy": "Fail",
+                "matchConstraints": {"resourceRules": _rules(resources, operations)},
+                **spec,
+            },
         },
         {
             "apiVersion": API_VERSION,
@@ -69,95 +115,214 @@ def _policy(name: str, resources: tuple[tuple[str, str], ...], spec: dict[str, A
     ]
 
 
-def guardrail_objects(province: Province) -> list[Manifest]:
+def _registry_mirror_only(province: Province) -> list[Manifest]:
     mirror = province.platform.registry_mirror.rstrip("/") + "/"
+    return _policy(
+        "registry-mirror-only",
+        WORKLOAD_RESOURCES,
+        {
+            "variables": [{"name": "podSpec", "expression": _POD_SPEC}, {"name": "images", "expression": _IMAGES}],
+            "validations": [
+                {
+                    "expression": f"variables.images.all(i, i.startsWith('{mirror}'))",
+                    "messageExpression": (
+                        f"'images must come from the province registry mirror {mirror} — pull them through it "
+                        f"and use e.g. {mirror}library/nginx:1.27; not allowed: ' + "
+                        f"variables.images.filter(i, !i.startsWith('{mirror}')).join(', ')"
+                    ),
+                    "reason": "Forbidden",
+                }
+            ],
+        },
+    )
+
+
+_UNDER_DOMAIN = "(h == variables.domain || h.endsWith('.' + variables.domain))"
+
+
+def _ingress_hosts(province: Province) -> list[Manifest]:
     domain = province.platform.ingress_domain
+    return _policy(
+        "ingress-hosts",
+        (("networking.k8s.io", "ingresses"),),
+        {
+            "variables": [
+                {"name": "domain", "expression": f"namespaceObject.metadata.labels['{labels.AGENCY}'] + '.{domain}'"},
+                {
+                    "name": "ruleHosts",
+                    "expression": (
+                        "has(object.spec.rules) ? object.spec.rules.filter(r, has(r.host)).map(r, r.host) : []"
+                    ),
+                },
+                {
+                    # No flatten(): the API server does not load cel-go's list extension.
+                    "name": "foreignTlsHosts",
+                    "expression": (
+                        "has(object.spec.tls) ? object.spec.tls.filter(t, has(t.hosts)"
+                        f" && t.hosts.exists(h, !{_UNDER_DOMAIN})).map(t, t.hosts.filter(h, !{_UNDER_DOMAIN})"
+                        ".join(', ')) : []"
+                    ),
+                },
+            ],
+            "validations": [
+                {
+                    "expression": "!has(object.spec.defaultBackend)",
+                    "messageExpression": (
+                        "'Ingress ' + object.metadata.name + ': spec.defaultBackend is not allowed for tenants (it "
+                        "catches every host no other Ingress claims); name your host in a rule under ' + "
+                        "variables.domain"
+                    ),
+                    "reason": "Forbidden",
+                },
+                {
+                    "expression": "!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && r.host != '')",
+                    "messageExpression": (
+                        "'Ingress ' + object.metadata.name + ': every rule must name a host (a rule without one "
+                        "catches every host); use ' + variables.domain + ' or a name under it'"
+                    ),
+                    "reason": "Forbidden",
+                },
+                {
+                    "expression": f"variables.ruleHosts.all(h, {_UNDER_DOMAIN})",
+                    "messageExpression": (
+                        "'an Ingress in this namespace may only serve ' + variables.domain + ' and names under it; "
+                        f"not allowed: ' + variables.ruleHosts.filter(h, !{_UNDER_DOMAIN}).join(', ')"
+                    ),
+                    "reason": "Forbidden",
+                },
+                {
+                    "expression": "size(variables.foreignTlsHosts) == 0",
+                    "messageExpression": (
+                        "'an Ingress in this namespace may only hold TLS for ' + variables.domain + ' and names "
+                        "under it; not allowed: ' + variables.foreignTlsHosts.join(', ')"
+                    ),
+                    "reason": "Forbidden",
+                },
+            ],
+        },
+    )
+
+
+def _no_node_ports() -> list[Manifest]:
+    return _policy(
+        "no-node-ports",
+        (("", "services"),),
+        {
+            "validations": [
+                {
+                    "expression": "!has(object.spec.type) || !(object.spec.type in ['NodePort', 'LoadBalancer'])",
+                    "messageExpression": (
+                        "'Service ' + object.metadata.name + ': type ' + object.spec.type + ' is not allowed for "
+                        "tenants; use type ClusterIP and publish it through an Ingress under your agency domain'"
+                    ),
+                    "reason": "Forbidden",
+                },
+                {
+                    # CVE-2020-8554: externalIPs capture in-cluster traffic to any address.
+                    "expression": "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
+                    "messageExpression": (
+                        "'Service ' + object.metadata.name + ': spec.externalIPs is not allowed for tenants "
+                        "(it captures cluster traffic to ' + object.spec.externalIPs.join(', ') + ', CVE-2020-8554)'"
+                    ),
+                    "reason": "Forbidden",
+                },
+            ]
+        },
+    )
+
+
+def _vm_instancetype(province: Province) -> list[Manifest]:
+    sizes = sorted(province.platform.instance_types)
+    size_list = ", ".join(sizes)
+    return _policy(
+        "vm-instancetype",
+        VM_RESOURCES,
+        {
+            "matchConditions": _not_platform(province, province.platform.kubevirt_namespace),
+            "validations": [
+                {
+                    "expression": "object.kind == 'VirtualMachine'",
+                    "messageExpression": (
+                        "object.kind + ' ' + object.metadata.name + ': tenants may create VirtualMachines only "
+                        "(sized by a province instancetype and counted by the namespace quota); create a "
+                        "VirtualMachine instead'"
+                    ),
+                    "reason": "Forbidden",
+                },
+                {
+                    "expression": (
+                        "object.kind != 'VirtualMachine' || (has(object.spec.instancetype)"
+                        " && (!has(object.spec.instancetype.kind)"
+                        " || object.spec.instancetype.kind.lowerAscii() == 'virtualmachineclusterinstancetype')"
+                        f" && object.spec.instancetype.name in {_cel_list(sizes)})"
+                    ),
+                    "messageExpression": (
+                        "'VirtualMachine ' + object.metadata.name + ' must name one of the province sizes "
+                        f"(spec.instancetype: kind VirtualMachineClusterInstancetype, name one of {size_list})'"
+                    ),
+                    "reason": "Invalid",
+                },
+            ],
+        },
+    )
+
+
+def _managed_objects(province: Province) -> list[Manifest]:
+    return _policy(
+        "managed-objects",
+        MANAGED_RESOURCES,
+        {
+            "matchConditions": _not_platform(province),
+            "validations": [
+                {
+                    "expression": (
+                        f"!has(oldObject.metadata.labels) || !('{labels.MANAGED_BY}' in oldObject.metadata.labels)"
+                        f" || oldObject.metadata.labels['{labels.MANAGED_BY}'] != '{labels.MANAGED_BY_PROVCLOUD}'"
+                    ),
+                    "messageExpression": (
+                        "oldObject.kind + ' ' + oldObject.metadata.name + ' is managed by the province platform "
+                        "(provcloud): tenants may not change or delete it; ask the platform team'"
+                    ),
+                    "reason": "Forbidden",
+                }
+            ],
+        },
+        operations=("UPDATE", "DELETE"),
+    )
+
+
+def _tenant_network_policies(province: Province) -> list[Manifest]:
+    return _policy(
+        "tenant-egress",
+        (("networking.k8s.io", "networkpolicies"),),
+        {
+            "matchConditions": _not_platform(province),
+            "validations": [
+                {
+                    # NetworkPolicies add up: one more egress policy would undo allow-egress.
+                    "expression": (
+                        "!has(object.spec.egress) && (!has(object.spec.policyTypes) || "
+                        "!('Egress' in object.spec.policyTypes))"
+                    ),
+                    "messageExpression": (
+                        "'NetworkPolicy ' + object.metadata.name + ': tenants may add ingress rules only; egress "
+                        "is set by the province platform (allow-egress); ask the platform team for a new egress'"
+                    ),
+                    "reason": "Forbidden",
+                }
+            ],
+        },
+    )
+
+
+def guardrail_objects(province: Province) -> list[Manifest]:
     return [
-        *_policy(
-            "registry-mirror-only",
-            WORKLOAD_RESOURCES,
-            {
-                "variables": [{"name": "podSpec", "expression": _POD_SPEC}, {"name": "images", "expression": _IMAGES}],
-                "validations": [
-                    {
-                        "expression": f"variables.images.all(i, i.startsWith('{mirror}'))",
-                        "messageExpression": (
-                            f"'images must come from the province registry mirror {mirror} — pull them through it "
-                            f"and use e.g. {mirror}library/nginx:1.27; not allowed: ' + "
-                            f"variables.images.filter(i, !i.startsWith('{mirror}')).join(', ')"
-                        ),
-                        "reason": "Forbidden",
-                    }
-                ],
-            },
-        ),
-        *_policy(
-            "ingress-hosts",
-            (("networking.k8s.io", "ingresses"),),
-            {
-                "variables": [
-                    {
-                        "name": "domain",
-                        "expression": f"namespaceObject.metadata.labels['{labels.AGENCY}'] + '.{domain}'",
-                    },
-                    {
-                        "name": "hosts",
-                        "expression": (
-                            "(has(object.spec.rules) ? object.spec.rules.filter(r, has(r.host)).map(r, r.host) : [])"
-                            " + (has(object.spec.tls) ? object.spec.tls.filter(t, has(t.hosts))"
-                            ".map(t, t.hosts).flatten() : [])"
-                        ),
-                    },
-                ],
-                "validations": [
-                    {
-                        "expression": (
-                            "variables.hosts.all(h, h == variables.domain || h.endsWith('.' + variables.domain))"
-                        ),
-                        "messageExpression": (
-                            "'an Ingress in this namespace may only serve ' + variables.domain + ' and names under it; "
-                            "not allowed: ' + variables.hosts.filter(h, h != variables.domain && "
-                            "!h.endsWith('.' + variables.domain)).join(', ')"
-                        ),
-                        "reason": "Forbidden",
-                    }
-                ],
-            },
-        ),
-        *_policy(
-            "no-node-ports",
-            (("", "services"),),
-            {
-                "validations": [
-                    {
-                        "expression": "!has(object.spec.type) || !(object.spec.type in ['NodePort', 'LoadBalancer'])",
-                        "messageExpression": (
-                            "'Service ' + object.metadata.name + ': type ' + object.spec.type + ' is not allowed for "
-                            "tenants; use type ClusterIP and publish it through an Ingress under your agency domain'"
-                        ),
-                        "reason": "Forbidden",
-                    }
-                ],
-            },
-        ),
-        *_policy(
-            "vm-instancetype",
-            (("kubevirt.io", "virtualmachines"),),
-            {
-                "validations": [
-                    {
-                        "expression": "has(object.spec.instancetype) && has(object.spec.instancetype.name)",
-                        "messageExpression": (
-                            "'VirtualMachine ' + object.metadata.name + ' must name an instancetype "
-                            "(spec.instancetype.name): one of the province sizes "
-                            + ", ".join(sorted(province.platform.instance_types))
-                            + "'"
-                        ),
-                        "reason": "Invalid",
-                    }
-                ],
-            },
-        ),
+        *_registry_mirror_only(province),
+        *_ingress_hosts(province),
+        *_no_node_ports(),
+        *_vm_instancetype(province),
+        *_managed_objects(province),
+        *_tenant_network_policies(province),
     ]
 
 
@@ -169,7 +334,15 @@ class Guardrails(pulumi.ComponentResource):
     def __init__(self, province: Province, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(self.TYPE, f"{province.slug}-guardrails", None, opts)
         self.manifests = guardrail_objects(province)
-        declare_all(self.manifests, pulumi.ResourceOptions(parent=self))
+        # Each binding waits for its policy: the API server refuses a binding whose policy is missing
+        # only by ignoring it, which would leave the tenants unguarded until the next run.
+        policies: dict[str, pulumi.Resource] = {}
+        for manifest in self.manifests:
+            name = manifest["metadata"]["name"]
+            after = [policies[name]] if manifest["kind"] == "ValidatingAdmissionPolicyBinding" else []
+            declared = declare(manifest, pulumi.ResourceOptions(parent=self, depends_on=after))
+            if manifest["kind"] == "ValidatingAdmissionPolicy":
+                policies[name] = declared
         self.register_outputs(
             {"policies": [m["metadata"]["name"] for m in self.manifests if m["kind"] == "ValidatingAdmissionPolicy"]}
         )

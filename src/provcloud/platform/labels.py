@@ -17,6 +17,11 @@ ROLE = f"{PREFIX}/role"
 ZONE = f"{PREFIX}/zone"
 MACHINE = f"{PREFIX}/machine"
 
+MANAGED_BY = "app.kubernetes.io/managed-by"
+MANAGED_BY_PROVCLOUD = "provcloud"
+"""`MANAGED_BY: provcloud` on every object the stack puts inside a tenant namespace: the guardrails let
+only the platform's identities change or delete such objects."""
+
 NAME = f"{PREFIX}/name"
 """Annotation: the Vietnamese name of the agency or machine."""
 LOG_RETENTION_DAYS = f"{PREFIX}/log-retention-days"

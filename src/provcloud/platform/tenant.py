@@ -165,13 +165,15 @@ def tenant_objects(province: Province, agency: Agency) -> list[Manifest]:
             annotations=annotations,
         ),
     }
-    return [
-        ns,
+    managed = [
         resource_quota(province, agency, namespace, tier),
         limit_range(namespace, tier),
         *tenant_network_policies(province, namespace),
         *role_bindings(province, agency, namespace),
     ]
+    for manifest in managed:
+        manifest["metadata"].setdefault("labels", {})[labels.MANAGED_BY] = labels.MANAGED_BY_PROVCLOUD
+    return [ns, *managed]
 
 
 class AgencyTenant(pulumi.ComponentResource):

@@ -1,0 +1,164 @@
+"""The Kubernetes CEL libraries that a Python CEL runtime lacks, by the Kubernetes version that
+introduced them, as read from k8s.io/apiserver `pkg/cel/environment/base.go` (baseOpts):
+
+- always: URLs, Regex, Lists; Strings v0 until 1.28, v2 from 1.29 (cel-go's ext.Strings)
+- 1.27 Authz · 1.28 Quantity and optional types · 1.29 Sets · 1.30 IP, CIDR · 1.31 Format
+- 1.32 two-variable comprehensions · 1.33 Semver, Image
+
+Declaring exactly these (and no other extension) is what makes an expression the API server would
+refuse — cel-go's `flatten()`, `sortBy()`, `distinct()` from ext.Lists, which Kubernetes does not
+load — fail to compile here too. (Lists' `indexOf`/`lastIndexOf` on a list are not declared: the
+runtime's strings extension owns those names; an expression using them on a list is refused here
+although the API server would take it.) The functions provcloud's own policies could need offline have a
+Python implementation; the rest compile, and evaluating one says it is not available offline.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.version import Version
+
+
+def _find(text: str, pattern: str) -> str:
+    match = re.search(pattern, text)
+    return match.group(0) if match else ""
+
+
+@dataclass(frozen=True)
+class LibraryFunction:
+    name: str
+    arity: int
+    """Arguments, the receiver of a member function included."""
+    member: bool
+    impl: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True)
+class Library:
+    name: str
+    introduced: str
+    functions: tuple[LibraryFunction, ...]
+    removed: str | None = None
+
+    def in_version(self, version: str) -> bool:
+        wanted = Version(version)
+        return Version(self.introduced) <= wanted and (self.removed is None or wanted < Version(self.removed))
+
+
+def _members(*specs: tuple[str, int]) -> tuple[LibraryFunction, ...]:
+    return tuple(LibraryFunction(name, arity, True) for name, arity in specs)
+
+
+def _globals(*specs: tuple[str, int]) -> tuple[LibraryFunction, ...]:
+    return tuple(LibraryFunction(name, arity, False) for name, arity in specs)
+
+
+LIBRARIES: tuple[Library, ...] = (
+    Library(
+        "lists",
+        "1.0",
+        (
+            LibraryFunction("isSorted", 1, True, lambda items: list(items) == sorted(items)),
+            LibraryFunction("sum", 1, True, lambda items: sum(items)),
+            LibraryFunction("min", 1, True, lambda items: min(items)),
+            LibraryFunction("max", 1, True, lambda items: max(items)),
+        ),
+    ),
+    Library(
+        "regex",
+        "1.0",
+        (
+            LibraryFunction("find", 2, True, _find),
+            LibraryFunction("findAll", 2, True, lambda text, pattern: re.findall(pattern, text)),
+        ),
+    ),
+    Library(
+        "urls",
+        "1.0",
+        _globals(("url", 1), ("isURL", 1))
+        + _members(
+            ("getScheme", 1), ("getHost", 1), ("getHostname", 1), ("getPort", 1), ("getEscapedPath", 1), ("getQuery", 1)
+        ),
+    ),
+    Library(
+        "authz",
+        "1.27",
+        _members(
+            ("group", 2),
+            ("resource", 2),
+            ("subresource", 2),
+            ("namespace", 2),
+            ("name", 2),
+            ("check", 2),
+            ("path", 2),
+            ("serviceAccount", 3),
+            ("allowed", 1),
+            ("reason", 1),
+            ("errored", 1),
+            ("error", 1),
+        ),
+    ),
+    Library(
+        "quantity",
+        "1.28",
+        _globals(("quantity", 1), ("isQuantity", 1))
+        + _members(
+            ("sign", 1),
+            ("isInteger", 1),
+            ("asInteger", 1),
+            ("asApproximateFloat", 1),
+            ("add", 2),
+            ("sub", 2),
+            ("isGreaterThan", 2),
+            ("isLessThan", 2),
+            ("compareTo", 2),
+        ),
+    ),
+    Library(
+        "sets",
+        "1.29",
+        (
+            LibraryFunction("sets.contains", 2, False, lambda a, b: all(item in a for item in b)),
+            LibraryFunction(
+                "sets.equivalent", 2, False, lambda a, b: all(i in b for i in a) and all(i in a for i in b)
+            ),
+            LibraryFunction("sets.intersects", 2, False, lambda a, b: any(item in b for item in a)),
+        ),
+    ),
+    Library(
+        "ip",
+        "1.30",
+        _globals(("ip", 1), ("isIP", 1), ("ip.isCanonical", 1))
+        + _members(
+            ("family", 1),
+            ("isUnspecified", 1),
+            ("isLoopback", 1),
+            ("isLinkLocalMulticast", 1),
+            ("isLinkLocalUnicast", 1),
+            ("isGlobalUnicast", 1),
+        ),
+    ),
+    Library(
+        "cidr",
+        "1.30",
+        _globals(("cidr", 1), ("isCIDR", 1))
+        + _members(("containsIP", 2), ("containsCIDR", 2), ("masked", 1), ("prefixLength", 1)),
+    ),
+    Library("format", "1.31", _globals(("format.named", 1)) + _members(("validate", 2))),
+    Library(
+        "semver", "1.33", _globals(("semver", 1), ("isSemver", 1)) + _members(("major", 1), ("minor", 1), ("patch", 1))
+    ),
+)
+
+STRINGS_VERSION: tuple[tuple[str, int], ...] = (("1.0", 0), ("1.29", 2))
+"""cel-go ext.Strings version by the Kubernetes version that switched to it."""
+
+
+def strings_version(version: str) -> int:
+    return [strings for since, strings in STRINGS_VERSION if Version(since) <= Version(version)][-1]
+
+
+def libraries(version: str) -> list[Library]:
+    return [library for library in LIBRARIES if library.in_version(version)]

@@ -1,0 +1,45 @@
+"""`provcloud plan` puts the objects' real consumers in the loop: a deliberately broken copy of the
+stack program fails the plan with a message naming the object and the consumer that refuses it."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_provcloud
+from plan_helpers import project_copy
+
+HEADER = "from provcloud.platform.program import main\n"
+
+MUTATIONS = {
+    "flatten-in-a-policy": (
+        # cel-go's list extension: the API server does not load it.
+        "import provcloud.platform.guardrails as guardrails\n"
+        "original = guardrails._ingress_hosts\n"
+        "def with_flatten(province):\n"
+        "    objects = original(province)\n"
+        "    objects[0]['spec']['variables'][2]['expression'] = '[object.spec.tls.map(t, t.hosts)].flatten()'\n"
+        "    return objects\n"
+        "guardrails._ingress_hosts = with_flatten\n" + HEADER + "main()\n",
+        "ValidatingAdmissionPolicy provcloud-ingress-hosts: spec.variables[2].expression: the Kubernetes 1.31 API "
+        "server would refuse this CEL: ERROR: <input>:1:42: undeclared reference to 'flatten'",
+    ),
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_a_consumer_refuses_the_broken_copy(tmp_path: Path, mutation: str) -> None:
+    program, message = MUTATIONS[mutation]
+    project = project_copy(tmp_path)
+    (project / "stacks" / "platform" / "__main__.py").write_text(program, encoding="utf-8")
+    result = run_provcloud("plan", "demo", cwd=project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert message in " ".join(result.stderr.split()), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_plan_says_which_consumers_judged_it(tmp_path: Path) -> None:
+    result = run_provcloud("plan", "demo", cwd=project_copy(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "CEL expression(s) compiled by CEL (cel-expr-python with the Kubernetes 1.31 function set)" in " ".join(
+        result.stdout.split()
+    )
