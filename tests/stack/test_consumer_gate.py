@@ -23,6 +23,17 @@ MUTATIONS = {
         "ValidatingAdmissionPolicy provcloud-ingress-hosts: spec.variables[2].expression: the Kubernetes 1.31 API "
         "server would refuse this CEL: ERROR: <input>:1:42: undeclared reference to 'flatten'",
     ),
+    "route-to-default": (
+        # cloud-init 22.4's network-state parser takes `default` for an address and raises.
+        "import provcloud.platform.service_vm as service_vm\n"
+        "original = service_vm.network_config\n"
+        "def to_default(province, machine):\n"
+        "    return original(province, machine).replace('to: 0.0.0.0/0', 'to: default')\n"
+        "service_vm.network_config = to_default\n" + HEADER + "main()\n",
+        "VirtualMachine platform-lgsp/lgsp-01: spec.template.spec.volumes[cloudinit].cloudInitNoCloud.networkData: "
+        "Debian's cloud-init refuses the network-config: net-convert to networkd: ValueError: Address default is "
+        "not a valid ip address",
+    ),
 }
 
 
@@ -40,6 +51,6 @@ def test_a_consumer_refuses_the_broken_copy(tmp_path: Path, mutation: str) -> No
 def test_the_plan_says_which_consumers_judged_it(tmp_path: Path) -> None:
     result = run_provcloud("plan", "demo", cwd=project_copy(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert "CEL expression(s) compiled by CEL (cel-expr-python with the Kubernetes 1.31 function set)" in " ".join(
-        result.stdout.split()
-    )
+    said = " ".join(result.stdout.split())
+    assert "CEL expression(s) compiled by CEL (cel-expr-python with the Kubernetes 1.31 function set)" in said
+    assert "user-data and network-config of 4 VM(s) parsed and rendered by cloud-init 22.4.2" in said

@@ -6,6 +6,7 @@ from decimal import Decimal
 from ipaddress import IPv4Address, IPv4Network
 
 from provcloud.catalogue.agency import Agency, AgencyKind
+from provcloud.catalogue.kubevirt_overhead import MIB, memory_overhead
 from provcloud.catalogue.network import REQUIRED_ZONES
 from provcloud.catalogue.problem import FieldPath, Problem, render_path
 from provcloud.catalogue.province import Province
@@ -220,6 +221,33 @@ def capacity(province: Province) -> Iterator[Problem]:
             )
 
 
+def tier_vms_fit(province: Province) -> Iterator[Problem]:
+    """A tier that allows N VMs must fit N of the smallest instancetype in its memory quota, each with
+    the memory virt-launcher adds: otherwise the quota refuses the VMs the tier promises."""
+    sizes = province.platform.instance_types
+    if not sizes:
+        return
+    name, smallest = min(sizes.items(), key=lambda item: (parse_quantity(item[1].memory), item[1].cpu))
+    guest = parse_quantity(smallest.memory)
+    per_vm = guest + memory_overhead(guest, smallest.cpu)
+    for tier_name, tier in province.quota_tiers.items():
+        if tier.vms == 0:
+            continue
+        quota = parse_quantity(tier.memory)
+        fit = int(quota // per_vm)
+        if fit < tier.vms:
+            yield Problem(
+                ("quota_tiers", tier_name, "vms"),
+                f"tier {tier_name!r} allows {tier.vms} VM(s), but its memory quota {tier.memory} fits {fit} of the "
+                f"smallest instancetype {name!r} ({smallest.memory} + {_mib(per_vm - guest)} KubeVirt overhead = "
+                f"{_mib(per_vm)} each; {tier.vms} need {_mib(per_vm * tier.vms)}): raise `memory` or lower `vms`",
+            )
+
+
+def _mib(value: Decimal) -> str:
+    return f"{(value / MIB).quantize(Decimal('1'))}Mi"
+
+
 def _human(value: Decimal, resource: str) -> str:
     if resource == "cpu":
         return f"{value.normalize():f} CPU"
@@ -234,4 +262,5 @@ RULES: tuple[Callable[[Province], Iterable[Problem]], ...] = (
     shared_services,
     storage_classes,
     capacity,
+    tier_vms_fit,
 )

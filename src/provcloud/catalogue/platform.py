@@ -1,5 +1,6 @@
 """The province's Kubernetes + KubeVirt platform: what the stack needs to know about the cluster."""
 
+from ipaddress import IPv4Network
 from typing import Annotated
 
 from pydantic import Field
@@ -36,6 +37,10 @@ class OsImage(CatalogueModel):
     own mirror)."""
     disk_size: Quantity = "20Gi"
     """Root disk size of each service VM."""
+    addresses: list[IPv4Network] | None = None
+    """The addresses of the host in `url`: CDI's importer pods in the platform namespaces may reach
+    only these, on the URL's port. Absent: any address on that port (a NetworkPolicy cannot name a
+    host by name) — set it."""
 
 
 class Oidc(CatalogueModel):

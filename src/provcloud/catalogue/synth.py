@@ -174,9 +174,9 @@ def _province(slug: str, agencies: list[dict[str, Any]]) -> dict[str, Any]:
         "time_sources": ["10.98.3.2", "10.98.3.3"],
         "dns": {"domain": "synth.example.vn", "servers": ["10.98.3.2", "10.98.3.3"]},
         "quota_tiers": {
-            "small": {"cpu": "2", "memory": "4Gi", "storage": "50Gi", "pods": 20, "vms": 1},
-            "medium": {"cpu": "4", "memory": "8Gi", "storage": "200Gi", "pods": 50, "vms": 2},
-            "large": {"cpu": "8", "memory": "16Gi", "storage": "500Gi", "pods": 100, "vms": 4},
+            "small": {"cpu": "2", "memory": "5Gi", "storage": "50Gi", "pods": 20, "vms": 1},
+            "medium": {"cpu": "4", "memory": "9Gi", "storage": "200Gi", "pods": 50, "vms": 2},
+            "large": {"cpu": "8", "memory": "18Gi", "storage": "500Gi", "pods": 100, "vms": 4},
         },
         "agencies": agencies,
     }

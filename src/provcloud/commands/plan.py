@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from provcloud.commands.validate import load_catalogue
 from provcloud.console import err, out
@@ -70,11 +71,11 @@ def plan(
             err.print(f"[yellow]warning:[/] {warning}")
         out.print(summary(result))
         for check in result.checks:
-            out.print(f"[dim]consumer check:[/] {check}")
+            out.print(f"[dim]consumer check:[/] {escape(check)}")
         if diff is not None and against is not None:
             out.print(diff_table(diff, against) if not diff.empty else f"no object changes against {against}")
         for error in result.schema_errors:
-            err.print(f"[red]refused:[/] {error}")
+            err.print(f"[red]refused:[/] {escape(str(error))}")
     mandatory = [v for v in result.violations if v.mandatory]
     if result.failed:
         err.print(

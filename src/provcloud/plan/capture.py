@@ -36,6 +36,8 @@ class CapturedResource:
     parent: str
     custom: bool
     inputs: dict[str, Any]
+    dependencies: list[str] = field(default_factory=list)
+    """URNs the engine waits for before creating this resource (depends_on, parents' expansions)."""
 
 
 @dataclass
@@ -78,6 +80,7 @@ class _CapturingMonitor(_mocks.MockMonitor):
                 parent=request.parent,
                 custom=bool(request.custom),
                 inputs=_rpc.deserialize_properties(request.object),
+                dependencies=sorted(request.dependencies),
             )
         )
         resource_id = f"{request.name}-id" if request.custom else ""

@@ -1,6 +1,7 @@
 """Cloud-init for the service VMs, rendered from `templates/cloud-init/`: the admin and operator
 accounts with their SSH keys, the package proxy, time sources, and the catalogue's static address."""
 
+import hashlib
 from functools import cache
 from pathlib import Path
 
@@ -37,11 +38,20 @@ def user_data(province: Province, machine: ServiceMachine, admin_user: str, admi
     )
 
 
+def mac_address(province: Province, machine: ServiceMachine) -> str:
+    """The machine's interface MAC: locally administered (02:…), derived from the province and machine
+    names so it stays the same across runs and differs between machines. The VirtualMachine sets it
+    and the network-config matches it."""
+    digest = hashlib.sha256(f"{province.slug}/{machine.name}".encode()).digest()
+    return ":".join(f"{byte:02x}" for byte in (0x02, *digest[:5]))
+
+
 def network_config(province: Province, machine: ServiceMachine) -> str:
     zone = province.network.zones[machine.zone]
     return render(
         "network-config.yaml.j2",
         machine=machine,
+        mac_address=mac_address(province, machine),
         prefix_length=zone.cidr.prefixlen,
         gateway=zone.gateway,
         dns_servers=[str(server) for server in province.dns.servers],

@@ -13,6 +13,7 @@ Rule = Manifest
 
 
 def network_policy(name: str, namespace: str, spec: Manifest) -> Manifest:
+    """A NetworkPolicy; `spec` may narrow the pods it selects (default: every pod of the namespace)."""
     return {
         "apiVersion": API_VERSION,
         "kind": "NetworkPolicy",

@@ -3,13 +3,14 @@ live, with their zone networks and the NetworkPolicies of the zone model."""
 
 import json
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 import pulumi
 
 from provcloud.catalogue import Province
 from provcloud.catalogue.network import Zone
 from provcloud.platform import labels
-from provcloud.platform.network_policies import namespace_peer, namespace_policies
+from provcloud.platform.network_policies import namespace_peer, namespace_policies, network_policy
 from provcloud.platform.objects import Manifest, declare_all, metadata
 from provcloud.platform.pod_security import BASELINE, pod_security_labels
 from provcloud.platform.service_vm import PLATFORM_NAMESPACES, stack_machines, zone_network_name
@@ -51,6 +52,30 @@ def network_attachment(province: Province, namespace: str, zone_name: str, zone:
     }
 
 
+CDI_IMPORTER = {"cdi.kubevirt.io": "importer"}
+"""The label CDI puts on the importer pod it starts, in the VM's namespace, for a DataVolume."""
+
+
+def image_import_policy(province: Province, namespace: str) -> Manifest:
+    """The one egress beyond the zone model: CDI's importer pods fetch the OS image of the service VMs'
+    root disks from `platform.os_image.url`, and nothing else does."""
+    image = province.platform.os_image
+    url = urlsplit(image.url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    cidrs = [str(cidr) for cidr in image.addresses] if image.addresses else ["0.0.0.0/0"]
+    return network_policy(
+        "allow-image-import",
+        namespace,
+        {
+            "podSelector": {"matchLabels": CDI_IMPORTER},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {"to": [{"ipBlock": {"cidr": cidr}} for cidr in cidrs], "ports": [{"protocol": "TCP", "port": port}]}
+            ],
+        },
+    )
+
+
 def platform_namespace_objects(province: Province, namespace: str, zones: dict[str, set[str]]) -> list[Manifest]:
     own = zones[namespace]
     others = sorted(other for other in zones if other != namespace)
@@ -76,6 +101,7 @@ def platform_namespace_objects(province: Province, namespace: str, zones: dict[s
             ingress=[{"from": [namespace_peer(other) for other in callers]}] if callers else [],
             egress=[{"to": [namespace_peer(other) for other in callees]}] if callees else [],
         ),
+        image_import_policy(province, namespace),
     ]
     objects.extend(network_attachment(province, namespace, zone, province.network.zones[zone]) for zone in sorted(own))
     return objects

@@ -57,7 +57,7 @@ class ProvincePlatform(pulumi.ComponentResource):
 
         guardrails = Guardrails(province, child)
         sizes = instance_type_objects(province)
-        declare_all(sizes, child)
+        size_resources = dict(zip((m["metadata"]["name"] for m in sizes), declare_all(sizes, child), strict=True))
         counts.update(m["kind"] for m in [*guardrails.manifests, *sizes])
 
         zones = zones_of(province)
@@ -73,7 +73,7 @@ class ProvincePlatform(pulumi.ComponentResource):
                 machine,
                 settings.admin_user,
                 settings.ssh_authorized_keys,
-                namespaces[PLATFORM_NAMESPACES[machine.role]],
+                [namespaces[PLATFORM_NAMESPACES[machine.role]], size_resources[machine.size]],
                 child,
             )
             counts.update(m["kind"] for m in vm.manifests)

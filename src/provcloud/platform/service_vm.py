@@ -5,7 +5,7 @@ import pulumi
 
 from provcloud.catalogue import MachineRole, Province, ServiceMachine
 from provcloud.platform import labels
-from provcloud.platform.cloud_init import network_config, user_data
+from provcloud.platform.cloud_init import mac_address, network_config, user_data
 from provcloud.platform.objects import Manifest, declare_all, metadata
 
 PLATFORM_NAMESPACES: dict[MachineRole, str] = {
@@ -69,7 +69,9 @@ def virtual_machine(
                                 {"name": "root", "disk": {"bus": "virtio"}},
                                 {"name": "cloudinit", "disk": {"bus": "virtio"}},
                             ],
-                            "interfaces": [{"name": network, "bridge": {}}],
+                            "interfaces": [
+                                {"name": network, "bridge": {}, "macAddress": mac_address(province, machine)}
+                            ],
                         }
                     },
                     "networks": [{"name": network, "multus": {"networkName": f"{namespace}/{network}"}}],
@@ -100,11 +102,12 @@ class ServiceVM(pulumi.ComponentResource):
         machine: ServiceMachine,
         admin_user: str,
         admin_keys: tuple[str, ...],
-        namespace: pulumi.Resource,
+        after: list[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`namespace`: what creates the machine's platform namespace; the VM waits for it."""
+        """`after`: what the VM waits for — its platform namespace (with its NetworkPolicies and zone
+        network attachments) and its instancetype, which KubeVirt's webhook requires to exist."""
         super().__init__(self.TYPE, machine.name, None, opts)
         self.manifests = [virtual_machine(province, machine, admin_user, admin_keys)]
-        declare_all(self.manifests, pulumi.ResourceOptions(parent=self, depends_on=[namespace]))
+        declare_all(self.manifests, pulumi.ResourceOptions(parent=self, depends_on=after))
         self.register_outputs({"ip": str(machine.ip), "zone": machine.zone, "role": machine.role.value})

@@ -39,7 +39,7 @@ class StackSettings:
         catalogue = Path(config.require("catalogue"))
         return cls(
             catalogue=catalogue if catalogue.is_absolute() else project_root() / catalogue,
-            kube_context=config.get("kubeContext"),
+            kube_context=config.get("kubeContext") or None,
             admin_user=config.get("adminUser") or DEFAULT_ADMIN_USER,
             ssh_authorized_keys=tuple(parsed_keys),
         )
