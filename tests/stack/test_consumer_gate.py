@@ -34,6 +34,35 @@ MUTATIONS = {
         "Debian's cloud-init refuses the network-config: net-convert to networkd: ValueError: Address default is "
         "not a valid ip address",
     ),
+    "importer-without-egress": (
+        "import provcloud.platform.platform_namespace as platform_namespace\n"
+        "original = platform_namespace.platform_namespace_objects\n"
+        "def without_import(*args):\n"
+        "    return [o for o in original(*args) if o['metadata']['name'] != 'allow-image-import']\n"
+        "platform_namespace.platform_namespace_objects = without_import\n" + HEADER + "main()\n",
+        "VirtualMachine platform-lgsp/lgsp-01: spec.dataVolumeTemplates: CDI's importer pod in platform-lgsp may not "
+        "reach 198.18.3.1:80",
+    ),
+    "vm-field-kubevirt-does-not-know": (
+        "import provcloud.platform.service_vm as service_vm\n"
+        "original = service_vm.virtual_machine\n"
+        "def typo(*args):\n"
+        "    vm = original(*args)\n"
+        "    vm['spec']['template']['spec']['domain']['devices']['interfaces'][0]['brige'] = {}\n"
+        "    return vm\n"
+        "service_vm.virtual_machine = typo\n" + HEADER + "main()\n",
+        "VirtualMachine platform-lgsp/lgsp-01: spec.template.spec.domain.devices.interfaces.0: KubeVirt refuses it: "
+        "Additional properties are not allowed ('brige' was unexpected)",
+    ),
+    "vm-api-version-kubevirt-does-not-serve": (
+        "import provcloud.platform.service_vm as service_vm\n"
+        "original = service_vm.virtual_machine\n"
+        "def old(*args):\n"
+        "    return {**original(*args), 'apiVersion': 'kubevirt.io/v1alpha3'}\n"
+        "service_vm.virtual_machine = old\n" + HEADER + "main()\n",
+        "VirtualMachine platform-lgsp/lgsp-01: apiVersion: KubeVirt serves no VirtualMachine in kubevirt.io/v1alpha3 "
+        "(it serves nothing in kubevirt.io/v1alpha3)",
+    ),
 }
 
 
@@ -54,3 +83,4 @@ def test_the_plan_says_which_consumers_judged_it(tmp_path: Path) -> None:
     said = " ".join(result.stdout.split())
     assert "CEL expression(s) compiled by CEL (cel-expr-python with the Kubernetes 1.31 function set)" in said
     assert "user-data and network-config of 4 VM(s) parsed and rendered by cloud-init 22.4.2" in said
+    assert "CDI image import: 4 import path(s) judged against the namespaces' NetworkPolicies" in said

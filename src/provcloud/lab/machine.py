@@ -94,6 +94,12 @@ def configure(plan: LabPlan, machine: Machine, public_key: str, dns_servers: lis
         f'{MANAGED}\nAcquire::http::Proxy "{plan.proxy.url}";\nAcquire::https::Proxy "DIRECT";\n'
         'Acquire::http::Timeout "60";\nAcquire::Retries "3";\n'
     )
+    # The base image's package lists are as old as the image (it is cached across runs). Left as they
+    # are, a first converge within the hour after the build skips the refresh, and a later check-mode
+    # run, past the hour, wants one: mark them stale so the first converge refreshes, as on a new VM
+    # (the common role's update stamp then dates that refresh).
+    (root / "var/lib/apt/periodic/update-success-stamp").unlink(missing_ok=True)
+    os.utime(root / "var/lib/apt/lists", (0, 0))
     home = root / "home" / plan.admin_user
     uid, gid = _ids(root, plan.admin_user)
     ssh = home / ".ssh"

@@ -3,6 +3,15 @@ registers, with its inputs, and the stack's outputs.
 
 This module imports nothing from provcloud: `provcloud plan --against REV` runs this very file as a
 script with another revision's code on the path, so it must work whatever that code is.
+
+It is also the one adapter between provcloud and Pulumi's internals. For speed it relies on, beyond
+the public test surface (`pulumi.runtime.set_mocks`, `Mocks`, `set_all_config`):
+`pulumi.runtime.mocks.MockMonitor` (subclassed: `RegisterResource`, `make_urn`, `mocks`), the
+`RegisterResourceRequest` fields `type`, `name`, `parent`, `custom`, `object`, `dependencies`,
+`pulumi.runtime.rpc.deserialize_properties`, `pulumi.runtime.resource._get_stack_trace` (replaced
+by an empty trace), `pulumi.runtime.settings.reset_options` / `get_root_resource`, and
+`pulumi.runtime.stack.wait_for_rpcs`. tests/stack/test_pulumi_contract.py checks each, and that a
+program captured here registers what the public mock API sees.
 """
 
 import argparse

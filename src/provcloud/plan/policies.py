@@ -111,18 +111,37 @@ def run_policies(
         if isinstance(policy, ResourceValidationPolicy):
             for resource in custom:
                 args = ResourceValidationArgs(
-                    resource.type, resource.inputs, resource.urn, resource.name, options[resource.urn], None, config_for
+                    resource_type=resource.type,
+                    props=resource.inputs,
+                    urn=resource.urn,
+                    name=resource.name,
+                    opts=options[resource.urn],
+                    provider=None,
+                    config=config_for,
                 )
                 _settle(policy.validate(args, reporter(policy, resource.urn)))
         else:
-            _settle(policy.validate(StackValidationArgs(stack_resources, config_for), reporter(policy, None)))
+            _settle(
+                policy.validate(
+                    StackValidationArgs(resources=stack_resources, config=config_for), reporter(policy, None)
+                )
+            )
     return violations
 
 
 def _policy_resources(resources: list[CapturedResource]) -> Iterator[PolicyResource]:
     for resource in resources:
+        # Keywords, not positions: a release that reorders or renames these fails here, loudly.
         yield PolicyResource(
-            resource.type, resource.inputs, resource.urn, resource.name, _options(resource), None, None, [], {}
+            resource_type=resource.type,
+            props=resource.inputs,
+            urn=resource.urn,
+            name=resource.name,
+            opts=_options(resource),
+            provider=None,
+            parent=None,
+            dependencies=[],
+            property_dependencies={},
         )
 
 

@@ -9,6 +9,7 @@ from provcloud.errors import UserError
 from provcloud.plan.admission_check import check_admission_policies, consumer_line
 from provcloud.plan.capture import Capture, ProgramError, run_program
 from provcloud.plan.cloud_init_check import check_cloud_init
+from provcloud.plan.image_import_check import check_image_import
 from provcloud.plan.model import Plan, kubernetes_objects
 from provcloud.plan.policies import policy_config, run_policies
 from provcloud.plan.stack_config import CATALOGUE_KEY, Stack
@@ -58,6 +59,9 @@ def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings
     cloud_init_errors, cloud_init_line = check_cloud_init(plan.objects)
     plan.schema_errors.extend(cloud_init_errors)
     plan.checks.append(cloud_init_line)
+    import_errors, import_line = check_image_import(plan.objects, province)
+    plan.schema_errors.extend(import_errors)
+    plan.checks.append(import_line)
     timings.schema = time.perf_counter() - started
 
     started = time.perf_counter()

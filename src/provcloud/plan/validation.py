@@ -3,8 +3,10 @@
 Core kinds are checked against the Kubernetes OpenAPI schema of the catalogue's Kubernetes version,
 as shipped by kubernetes-validate (strict: unknown fields are errors). The validators are built once
 per kind and reused: loading the 1.3 MB definitions file per object would dominate a large plan.
-KubeVirt, CDI and Multus objects have no schema there: they are checked for apiVersion, kind and
-the fields their controllers require.
+KubeVirt and CDI objects are checked against those projects' own vendored API definitions
+(`kubevirt_schema`), plus the cross-field rules their webhooks apply (interfaces match networks,
+disks have volumes). Multus publishes no OpenAPI document here: a NetworkAttachmentDefinition is
+checked for the CNI config its controller requires.
 """
 
 import json
@@ -18,6 +20,7 @@ import referencing
 import referencing.jsonschema
 from packaging.version import Version
 
+from provcloud.plan import kubevirt_schema
 from provcloud.plan.model import PlannedObject, SchemaError
 
 
@@ -126,7 +129,6 @@ EXTENSION_KINDS: dict[tuple[str, str], Callable[[dict[str, Any]], Iterator[tuple
     ("kubevirt.io/v1", "VirtualMachine"): _virtual_machine,
     ("k8s.cni.cncf.io/v1", "NetworkAttachmentDefinition"): _network_attachment,
     ("instancetype.kubevirt.io/v1beta1", "VirtualMachineClusterInstancetype"): _instancetype,
-    ("instancetype.kubevirt.io/v1", "VirtualMachineClusterInstancetype"): _instancetype,
 }
 
 
@@ -163,8 +165,15 @@ _VALID_SHAPES: set[tuple[str, str, str]] = set()
 
 def validate_object(obj: PlannedObject, version: str) -> list[SchemaError]:
     extension = EXTENSION_KINDS.get((obj.api_version, obj.kind))
-    if extension is not None:
-        problems = list(_require(obj.manifest, "metadata.name")) + list(extension(obj.manifest))
+    if extension is not None or kubevirt_schema.consumer_of(obj.api_version):
+        shape = ("extension", obj.api_version, _shape(obj.manifest))
+        if shape in _VALID_SHAPES:
+            return []
+        problems = list(_require(obj.manifest, "metadata.name")) + kubevirt_schema.validate(obj.manifest)
+        if extension is not None:
+            problems.extend(extension(obj.manifest))
+        if not problems:
+            _VALID_SHAPES.add(shape)
         return [SchemaError(obj.display, path, message) for path, message in problems]
     validator = _validator(version, obj.kind, obj.api_version)
     if validator is None:
