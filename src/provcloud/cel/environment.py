@@ -37,12 +37,21 @@ def _declaration(function: LibraryFunction) -> cel.FunctionDecl:
     return cel.FunctionDecl(function.name, [overload])
 
 
+def compatibility_version(version: str) -> str:
+    """The CEL environment a server of `version` compiles *new* expressions in: that of the previous
+    minor release (apiserver's DefaultCompatibilityVersion, n-1), so that a rollback one release
+    still understands every stored policy. A function introduced in 1.31 is refused on 1.31."""
+    major, minor = (int(part) for part in version.split("."))
+    return f"{major}.{max(minor - 1, 0)}"
+
+
 @cache
 def kubernetes_environment(version: str) -> cel.Env:
-    functions = [_declaration(f) for library in libraries(version) for f in library.functions]
+    compatible = compatibility_version(version)
+    functions = [_declaration(f) for library in libraries(compatible) for f in library.functions]
     return cel.NewEnv(
         variables={name: cel.Type.DYN for name in ADMISSION_VARIABLES},
-        extensions=[ext_strings.ExtStrings(strings_version(version))],
+        extensions=[ext_strings.ExtStrings(strings_version(compatible))],
         functions=functions,
     )
 
