@@ -1,6 +1,7 @@
 """The memory KubeVirt's virt-launcher pod asks for beyond the guest's own, as
 `GetMemoryOverhead` computes it (kubevirt/kubevirt pkg/virt-controller/services/renderresources.go,
-constants in template.go) for the VMs provcloud declares: amd64, one IO thread, the graphics
+constants in pkg/hypervisor/kvm/hypervisorbackend.go at d923fdb, the release whose API definitions
+provcloud vendors) for the VMs provcloud declares: amd64, one IO thread, the graphics
 device KubeVirt attaches by default, no VFIO, SEV, TPM or downward metrics. The pod's memory request
 — guest plus overhead — is what a namespace's `requests.memory` quota is charged."""
 
@@ -13,7 +14,7 @@ FIXED = {
     "virt-launcher": 100,
     "virtlogd": 25,
     "virtqemud": 40,
-    "qemu": 30,
+    "qemu": 50,
 }
 """MiB, the `ps` RSS of each process KubeVirt counts (VirtLauncherMonitorOverhead, …, QemuOverhead)."""
 PER_VCPU_MIB = 8
