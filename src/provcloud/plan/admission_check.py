@@ -27,8 +27,8 @@ def expressions(policy: dict[str, Any]) -> Iterator[tuple[str, str]]:
                     yield f"spec.{section}[{index}].{key}", entry[key]
 
 
-def check_admission_policies(objects: list[PlannedObject], version: str) -> tuple[list[SchemaError], int]:
-    """The refusals, and how many expressions were compiled."""
+def check_admission_policies(objects: list[PlannedObject], version: str) -> tuple[list[SchemaError], str]:
+    """The refusals, and a line saying how many expressions were compiled, by what."""
     errors: list[SchemaError] = []
     count = 0
     for obj in objects:
@@ -45,8 +45,4 @@ def check_admission_policies(objects: list[PlannedObject], version: str) -> tupl
                         f"the Kubernetes {version} API server would refuse this CEL: {compiled.reason}",
                     )
                 )
-    return errors, count
-
-
-def consumer_line(version: str, count: int) -> str:
-    return f"{count} CEL expression(s) compiled by {CONSUMER.format(version=version)}"
+    return errors, f"{count} CEL expression(s) compiled by {CONSUMER.format(version=version)}"

@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,37 +38,33 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
+def _commands(kind: str, source: Path, workdir: Path) -> list[tuple[str, list[str]]]:
+    """What judges `source`, each with the name a refusal gives it."""
+    if kind == "user-data":
+        return [("schema", ["cloud-init", "schema", "-c", str(source)])]
+    convert = ["cloud-init", "devel", "net-convert", "-p", str(source), "-k", "yaml", "-D", "debian"]
+    return [
+        (f"net-convert to {renderer}", [*convert, "-O", renderer, "-d", str(workdir / renderer)])
+        for renderer in RENDERERS
+    ]
+
+
 def _judge(kind: str, content: str, workdir: Path) -> str | None:
     """None when cloud-init accepts `content`, else its reason."""
     source = workdir / f"{kind}.yaml"
     source.write_text(content, encoding="utf-8")
-    if kind == "user-data":
-        commands = [["cloud-init", "schema", "-c", str(source)]]
-    else:
-        commands = [
-            [
-                "cloud-init",
-                "devel",
-                "net-convert",
-                "-p",
-                str(source),
-                "-k",
-                "yaml",
-                "-D",
-                "debian",
-                "-O",
-                renderer,
-                "-d",
-                str(workdir / renderer),
-            ]
-            for renderer in RENDERERS
-        ]
-    for command in commands:
+    for what, command in _commands(kind, source, workdir):
         result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)
         if result.returncode != 0:
-            what = "schema" if kind == "user-data" else f"net-convert to {command[-3]}"
             return f"{what}: {_last_line(result.stderr or result.stdout)}"
     return None
+
+
+@cache
+def _release() -> str:
+    """The installed cloud-init's version, asked once per process."""
+    version = subprocess.run(["cloud-init", "--version"], capture_output=True, text=True, check=False, timeout=60)
+    return _last_line(version.stdout or version.stderr).split()[-1]
 
 
 def _verdict(kind: str, content: str) -> str | None:
@@ -103,6 +100,4 @@ def check_cloud_init(objects: list[PlannedObject]) -> tuple[list[SchemaError], s
             if reason is not None:
                 path = f"spec.template.spec.volumes[cloudinit].cloudInitNoCloud.{field}"
                 errors.append(SchemaError(obj.display, path, f"Debian's cloud-init refuses the {kind}: {reason}"))
-    version = subprocess.run(["cloud-init", "--version"], capture_output=True, text=True, check=False)
-    release = _last_line(version.stdout or version.stderr).split()[-1]
-    return errors, f"user-data and network-config of {len(disks)} VM(s) parsed and rendered by cloud-init {release}"
+    return errors, f"user-data and network-config of {len(disks)} VM(s) parsed and rendered by cloud-init {_release()}"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from provcloud.catalogue import Province
 from provcloud.errors import UserError
-from provcloud.plan.admission_check import check_admission_policies, consumer_line
+from provcloud.plan.admission_check import check_admission_policies
 from provcloud.plan.capture import Capture, ProgramError, run_program
 from provcloud.plan.cloud_init_check import check_cloud_init
 from provcloud.plan.image_import_check import check_image_import
@@ -53,15 +53,14 @@ def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings
     started = time.perf_counter()
     version = province.platform.kubernetes_version
     plan.schema_errors, plan.warnings = validate_objects(plan.objects, version)
-    cel_errors, compiled = check_admission_policies(plan.objects, version)
-    plan.schema_errors.extend(cel_errors)
-    plan.checks.append(consumer_line(version, compiled))
-    cloud_init_errors, cloud_init_line = check_cloud_init(plan.objects)
-    plan.schema_errors.extend(cloud_init_errors)
-    plan.checks.append(cloud_init_line)
-    import_errors, import_line = check_image_import(plan.objects, province)
-    plan.schema_errors.extend(import_errors)
-    plan.checks.append(import_line)
+    # Each consumer check: its refusals, and a line saying what it judged (or skipped, and why).
+    for refusals, said in (
+        check_admission_policies(plan.objects, version),
+        check_cloud_init(plan.objects),
+        check_image_import(plan.objects, province),
+    ):
+        plan.schema_errors.extend(refusals)
+        plan.checks.append(said)
     timings.schema = time.perf_counter() - started
 
     started = time.perf_counter()
