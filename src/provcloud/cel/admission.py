@@ -2,7 +2,7 @@
 (k8s.io/apiserver `plugin/policy/validating`): matchConstraints' resource rules and operations,
 the binding's namespace selector, matchConditions, variables in order, then each validation;
 `failurePolicy: Fail` turns an evaluation error into a denial. Only what provcloud's policies use
-is modelled: resource rules, label-equality namespace selectors, no params, no authorizer."""
+is modelled: resource rules, namespace selectors, no params, no authorizer."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 from cel_expr_python import cel
 
 from provcloud.cel.environment import CompileError, compile_expression
+from provcloud.label_selector import selects
 
 Manifest = dict[str, Any]
 
@@ -55,15 +56,14 @@ def resource_of(kind: str) -> str:
     return lower + "s"
 
 
-def _group_version(api_version: str) -> tuple[str, str]:
-    group, _, version = api_version.rpartition("/")
-    return group, version
+def _resource(request: AdmissionRequest) -> tuple[str, str, str]:
+    """The request's group, version and plural resource."""
+    group, _, version = str(request.subject.get("apiVersion", "")).rpartition("/")
+    return group, version, resource_of(str(request.subject.get("kind", "")))
 
 
 def _matches_rules(policy: Manifest, request: AdmissionRequest) -> bool:
-    subject = request.subject
-    group, version = _group_version(str(subject.get("apiVersion", "")))
-    resource = resource_of(str(subject.get("kind", "")))
+    group, version, resource = _resource(request)
     if request.subresource:
         resource = f"{resource}/{request.subresource}"
     for rule in policy["spec"]["matchConstraints"]["resourceRules"]:
@@ -82,18 +82,17 @@ def _matches_rules(policy: Manifest, request: AdmissionRequest) -> bool:
 
 
 def _matches_namespace(binding: Manifest, request: AdmissionRequest) -> bool:
-    selector = ((binding["spec"].get("matchResources") or {}).get("namespaceSelector") or {}).get("matchLabels")
+    selector = (binding["spec"].get("matchResources") or {}).get("namespaceSelector")
     if not selector:
         return True
     if request.namespace is None:
         return False
-    labels = (request.namespace.get("metadata") or {}).get("labels") or {}
-    return all(labels.get(key) == value for key, value in selector.items())
+    return selects(selector, (request.namespace.get("metadata") or {}).get("labels") or {})
 
 
 def _activation(request: AdmissionRequest, variables: dict[str, Any]) -> dict[str, Any]:
     subject = request.subject
-    group, version = _group_version(str(subject.get("apiVersion", "")))
+    group, version, resource = _resource(request)
     meta = subject.get("metadata") or {}
     return {
         "object": request.object,
@@ -106,7 +105,7 @@ def _activation(request: AdmissionRequest, variables: dict[str, Any]) -> dict[st
             "operation": request.operation,
             "userInfo": {"username": request.user.username, "groups": list(request.user.groups)},
             "kind": {"group": group, "version": version, "kind": subject.get("kind")},
-            "resource": {"group": group, "version": version, "resource": resource_of(str(subject.get("kind", "")))},
+            "resource": {"group": group, "version": version, "resource": resource},
             "subResource": request.subresource,
             "name": meta.get("name", ""),
             "namespace": meta.get("namespace", ""),

@@ -11,25 +11,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from provcloud.catalogue import Province
+from provcloud.label_selector import selects
 from provcloud.plan.model import PlannedObject, SchemaError
 
 IMPORTER_LABELS = {"app": "containerized-data-importer", "cdi.kubevirt.io": "importer"}
-
-
-def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
-    if any(labels.get(key) != value for key, value in (selector.get("matchLabels") or {}).items()):
-        return False
-    for expression in selector.get("matchExpressions") or []:
-        key, operator, values = expression["key"], expression["operator"], expression.get("values") or []
-        present = key in labels
-        if (
-            (operator == "In" and labels.get(key) not in values)
-            or (operator == "NotIn" and present and labels[key] in values)
-            or (operator == "Exists" and not present)
-            or (operator == "DoesNotExist" and present)
-        ):
-            return False
-    return True
 
 
 def _is_egress(policy: dict[str, Any]) -> bool:
@@ -60,7 +45,7 @@ def importer_may_reach(policies: list[dict[str, Any]], address: IPv4Address, por
     selecting = [
         p
         for p in policies
-        if _is_egress(p) and _selects((p.get("spec") or {}).get("podSelector") or {}, IMPORTER_LABELS)
+        if _is_egress(p) and selects((p.get("spec") or {}).get("podSelector") or {}, IMPORTER_LABELS)
     ]
     if not selecting:
         return True
