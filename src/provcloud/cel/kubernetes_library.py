@@ -40,11 +40,9 @@ class Library:
     name: str
     introduced: str
     functions: tuple[LibraryFunction, ...]
-    removed: str | None = None
 
     def in_version(self, version: str) -> bool:
-        wanted = Version(version)
-        return Version(self.introduced) <= wanted and (self.removed is None or wanted < Version(self.removed))
+        return Version(self.introduced) <= Version(version)
 
 
 def _members(*specs: tuple[str, int]) -> tuple[LibraryFunction, ...]:
