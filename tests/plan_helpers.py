@@ -2,10 +2,11 @@
 project somewhere a test may change it."""
 
 import shutil
+import subprocess
 from functools import cache
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, run_provcloud
 from provcloud.catalogue import load_province
 from provcloud.plan.model import Plan, PlannedObject
 from provcloud.plan.run import make_plan
@@ -34,3 +35,14 @@ def project_copy(target: Path, with_source: bool = False) -> Path:
     for part in PROJECT_PARTS + (("src",) if with_source else ()):
         shutil.copytree(ROOT / part, target / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     return target
+
+
+STACK_PROGRAM_HEADER = "from provcloud.platform.program import main\n"
+"""How an edited stack program starts: it patches provcloud, then calls `main()` as the real one does."""
+
+
+def plan_edited_program(tmp_path: Path, program: str) -> "subprocess.CompletedProcess[str]":
+    """`provcloud plan demo` in a copy of the project whose stack program a developer replaced."""
+    project = project_copy(tmp_path)
+    (project / "stacks" / "platform" / "__main__.py").write_text(program, encoding="utf-8")
+    return run_provcloud("plan", "demo", cwd=project)

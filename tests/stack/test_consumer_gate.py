@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_provcloud
-from plan_helpers import project_copy
-
-HEADER = "from provcloud.platform.program import main\n"
+from plan_helpers import STACK_PROGRAM_HEADER as HEADER
+from plan_helpers import plan_edited_program, project_copy
 
 MUTATIONS = {
     "flatten-in-a-policy": (
@@ -69,9 +68,7 @@ MUTATIONS = {
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_a_consumer_refuses_the_broken_copy(tmp_path: Path, mutation: str) -> None:
     program, message = MUTATIONS[mutation]
-    project = project_copy(tmp_path)
-    (project / "stacks" / "platform" / "__main__.py").write_text(program, encoding="utf-8")
-    result = run_provcloud("plan", "demo", cwd=project)
+    result = plan_edited_program(tmp_path, program)
     assert result.returncode == 1, result.stdout + result.stderr
     assert message in " ".join(result.stderr.split()), result.stderr
     assert "Traceback" not in result.stderr

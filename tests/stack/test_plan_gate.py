@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_provcloud
-from plan_helpers import project_copy
-
-HEADER = "from provcloud.platform.program import main\n"
+from plan_helpers import STACK_PROGRAM_HEADER as HEADER
+from plan_helpers import plan_edited_program, project_copy
 
 MUTATIONS = {
     "remove-default-deny": (
@@ -63,9 +62,7 @@ MUTATIONS = {
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_breaking_isolation_fails_the_plan_with_the_policy_message(tmp_path: Path, mutation: str) -> None:
     program, policy, message = MUTATIONS[mutation]
-    project = project_copy(tmp_path)
-    (project / "stacks" / "platform" / "__main__.py").write_text(program, encoding="utf-8")
-    result = run_provcloud("plan", "demo", cwd=project)
+    result = plan_edited_program(tmp_path, program)
     assert result.returncode == 1, result.stdout + result.stderr
     assert policy in result.stderr
     assert message in " ".join(result.stderr.split()), result.stderr
