@@ -5,6 +5,7 @@ import sys
 import typer
 
 from provcloud.catalogue import CatalogueError
+from provcloud.commands.axis import axis_app
 from provcloud.commands.catalogue import catalogue_app
 from provcloud.commands.configure import configure
 from provcloud.commands.demo import demo
@@ -33,6 +34,7 @@ app.add_typer(wheelhouse_app, name="wheelhouse")
 app.add_typer(lab_app, name="lab")
 app.command()(configure)
 app.command()(restore)
+app.add_typer(axis_app, name="axis")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ declared in the manifest and carried, once, within the size limit.
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -52,6 +53,7 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+_POSITION = re.compile(r", line \d+, column \d+$")
 
 
 def _parser() -> etree.XMLParser:
@@ -71,7 +73,8 @@ def read_tree(data: bytes, *, limits: Limits = DEFAULT_LIMITS, source: str = "")
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
-        raise MessageRefused(f"not well-formed XML: line {error.lineno}: {error.msg}", source=source) from None
+        where = _POSITION.sub("", error.msg)  # lxml appends ", line L, column C": say it once, first
+        raise MessageRefused(f"not well-formed XML: line {error.lineno}: {where}", source=source) from None
     docinfo: Any = root.getroottree().docinfo  # lxml-stubs lack DocInfo.doctype
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         # The byte check above misses a DOCTYPE in another encoding (UTF-16): refuse it here too.
