@@ -3,12 +3,13 @@
 import base64
 
 import pytest
+from lxml import etree
 
 from axis.conftest import letter
 from provcloud.edxml.build import to_bytes
 from provcloud.edxml.errors import MessageRefused
 from provcloud.edxml.model import NAMESPACE, Attachment
-from provcloud.edxml.parse import DEFAULT_LIMITS, Limits, parse
+from provcloud.edxml.parse import DEFAULT_LIMITS, Limits, _parser, parse
 
 
 def refusal(data: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -105,3 +106,21 @@ def test_attachment_content_that_is_not_base64_is_refused() -> None:
     data = to_bytes(letter())
     encoded = base64.b64encode(letter().attachments[0].content)
     assert "does not match the edXML schema" in refusal(data.replace(encoded, b"!!!" + encoded[3:]))
+
+
+# The byte check above refuses DTDs before lxml sees them; the parser underneath must be safe on its own.
+
+
+def test_the_parser_itself_never_reads_an_external_entity(tmp_path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("TOP SECRET")
+    hostile = f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]><x>&xxe;</x>'.encode()
+    assert b"TOP SECRET" not in etree.tostring(etree.fromstring(hostile, _parser()))
+
+
+def test_the_parser_itself_never_expands_entities() -> None:
+    laughs = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+    hostile = f'<!DOCTYPE x [<!ENTITY l0 "ha">{laughs}]><x>&l9;</x>'.encode()
+    # libxml2 stops at its amplification limit (kept on: no huge_tree) rather than expand.
+    with pytest.raises(etree.XMLSyntaxError, match="amplification"):
+        etree.fromstring(hostile, _parser())

@@ -68,12 +68,14 @@ def test_a_certificate_of_another_agency_cannot_sign_as_the_sender(quang_ninh_ca
 
 def test_an_expired_certificate_is_refused(quang_ninh_ca: Issued, trust: TrustList) -> None:
     expired = agency_certificate(
-        quang_ninh_ca, SENDER.organ_id, not_before=NOW - timedelta(days=400), not_after=NOW - timedelta(days=1)
+        quang_ninh_ca, SENDER.organ_id, not_before=NOW - timedelta(hours=20), not_after=NOW - timedelta(hours=1)
     )
     data = _sign_raw(letter(), expired)
     assert "expired on" in refusal(data, trust)
     # And a valid one verified at a time after its end is refused the same way.
     assert "expired on" in refusal(data, trust, at=datetime.now(UTC) + timedelta(days=3650))
+    # An archived message is checked as of when it was received: then the certificate was valid.
+    assert verify(data, trust, at=NOW - timedelta(hours=2)).message == letter()
 
 
 def test_the_signer_refuses_a_tls_client_certificate(quang_ninh_ca: Issued) -> None:

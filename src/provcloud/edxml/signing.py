@@ -11,7 +11,7 @@ envelope slipped in beside the signed one (signature wrapping) is never what is 
 import base64
 import binascii
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from cryptography import x509
@@ -124,7 +124,7 @@ def _verify(data: bytes, trust: TrustList, at: datetime, limits: Limits) -> Veri
             f"signed with the certificate of {holder or 'no OrganId'} ({describe(leaf)}) but sent as From {sender}"
         )
     try:
-        result = XMLVerifier().verify(root, x509_cert=leaf, expect_config=_ACCEPTED)
+        result = XMLVerifier().verify(root, x509_cert=leaf, expect_config=replace(_ACCEPTED, verification_time=at))
     except InvalidDigest:
         raise MessageRefused("digest mismatch: the message was changed after it was signed") from None
     except (InvalidSignature, InvalidInput) as error:
