@@ -3,6 +3,7 @@
 import sys
 
 import typer
+from rich.markup import escape
 
 from provcloud.catalogue import CatalogueError
 from provcloud.commands.axis import axis_app
@@ -44,7 +45,7 @@ def main() -> None:
         print(error, file=sys.stderr)  # one problem per line: file:line:col: field: message
         sys.exit(1)
     except UserError as error:
-        err.print(f"[red]error:[/] {error}")
+        err.print("[red]error:[/]", escape(str(error)))  # the message may quote a file's content: never markup
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")

@@ -115,3 +115,28 @@ def test_trace_shows_the_path_and_statuses_and_flags_a_changed_document(tmp_path
     assert_clean_failure(
         run_provcloud("axis", "trace", "nothing-such", *logs), "no entry for DocumentId 'nothing-such'"
     )
+
+
+def test_inspect_shows_a_status_notice_and_refuses_a_fixture_with_its_reason() -> None:
+    fixtures = Path(__file__).parent / "fixtures"
+    notice = run_provcloud("axis", "inspect", str(fixtures / "valid" / "accepted-notice.edxml"))
+    assert notice.returncode == 0, notice.stderr
+    for shown in ("status notice · accepted (03)", "000.03.00.H49,2026/12/03,125/STC-NS", "Đã tiếp nhận", "unsigned"):
+        assert shown in notice.stdout, f"{shown!r} not shown:\n{notice.stdout}"
+    hostile = fixtures / "invalid" / "undeclared-attachment.edxml"
+    assert_clean_failure(
+        run_provcloud("axis", "inspect", str(hostile)),
+        f"{hostile}: attachment 'smuggled' is carried but not declared in edXMLManifest",
+    )
+
+
+def test_inspect_shows_hostile_text_literally_markup_and_terminal_controls_included(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.edxml"
+    path.write_bytes(to_bytes(letter(subject="[/] [bold red]KHẨN[/] \x9b2J cleared")))
+    shown = run_provcloud("axis", "inspect", str(path))
+    assert shown.returncode == 0, shown.stderr
+    assert "[/] [bold red]KHẨN[/] \\x9b2J cleared" in shown.stdout, shown.stdout
+    assert "\x9b" not in shown.stdout
+    wrong = tmp_path / "wrong.edxml"
+    wrong.write_bytes(b'<edXML xmlns="urn:[/oops]"/>')
+    assert_clean_failure(run_provcloud("axis", "inspect", str(wrong)), "'urn:[/oops]'")

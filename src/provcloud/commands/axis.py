@@ -1,9 +1,11 @@
 """`provcloud axis …`: look at what travels on the document axis — a message, and the nodes' logs."""
 
+import unicodedata
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from provcloud.console import err, out
@@ -77,13 +79,25 @@ def _show(message: Message, signature: str) -> None:
     rows.append(("signature", signature))
     table = Table(show_header=False, box=None)
     for name, value in rows:
-        table.add_row(f"[bold]{name}[/]", value)
+        table.add_row(f"[bold]{name}[/]", value if name == "signature" else _safe(value))
     out.print(table)
     if isinstance(message, Document):
-        attachments = Table("attachment", "type", "bytes", "digest", title=f"{len(message.attachments)} attachment(s)")
+        out.print(f"[bold]attachments[/] ({len(message.attachments)})")
         for attachment in message.attachments:
-            attachments.add_row(attachment.name, attachment.content_type, f"{attachment.size:,}", attachment.digest)
-        out.print(attachments)
+            # One line each, never wrapped by rich: an operator compares the digest whole.
+            line = (
+                f"  {_safe(attachment.name)}  {attachment.content_type}  {attachment.size:,} bytes  {attachment.digest}"
+            )
+            out.print(line, soft_wrap=True)
+
+
+def _safe(text: str) -> str:
+    """Text from a message, shown as text: rich markup escaped, control characters (C0 and C1, which a
+    terminal may obey as escape sequences) written as \\x.. instead."""
+    shown = "".join(
+        f"\\x{ord(char):02x}" if unicodedata.category(char) == "Cc" and char != "\n" else char for char in text
+    )
+    return escape(shown)
 
 
 def _notice_rows(notice: StatusNotice) -> list[tuple[str, str]]:
@@ -131,12 +145,12 @@ def trace_document(
         status = entry.status + (f" ({entry.reason})" if entry.reason else "")
         table.add_row(
             f"{entry.at:%Y-%m-%d %H:%M:%S}",
-            entry.node,
+            _safe(entry.node),
             entry.event.value,
-            f"{entry.sender} → {', '.join(entry.recipients)}",
-            status,
-            entry.digest[:19],
-            f"{logged.path.name}:{logged.line}",
+            _safe(f"{entry.sender} → {', '.join(entry.recipients)}"),
+            _safe(status),
+            _safe(entry.digest[:19]),
+            _safe(f"{logged.path.name}:{logged.line}"),
         )
     out.print(table)
     _check_one_digest(found)
