@@ -5,7 +5,16 @@ from datetime import datetime
 
 from provcloud.edxml.certificates import TrustList
 from provcloud.edxml.errors import MessageRefused
-from provcloud.edxml.model import Document, Organ, ResponseFor, StaffInfo, Status, StatusNotice, vietnam_now
+from provcloud.edxml.model import (
+    VIETNAM_TIME,
+    Document,
+    Organ,
+    ResponseFor,
+    StaffInfo,
+    Status,
+    StatusNotice,
+    vietnam_now,
+)
 from provcloud.edxml.parse import DEFAULT_LIMITS, Limits, parse
 from provcloud.edxml.signing import Verified, verify
 
@@ -40,7 +49,7 @@ def notice_for(
         ),
         sender=receiver,
         status=status,
-        timestamp=at.replace(microsecond=0, tzinfo=None),
+        timestamp=(at.astimezone(VIETNAM_TIME) if at.tzinfo else at).replace(microsecond=0, tzinfo=None),
         description=description[:DESCRIPTION_MAX],
         staff=staff,
     )
