@@ -6,8 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from axis.conftest import letter
+from axis.pki import agency_certificate, provincial_ca
 from provcloud.catalogue.base import ORG_CODE_PATTERN
 from provcloud.edxml.build import to_bytes
+from provcloud.edxml.certificates import TrustList
 from provcloud.edxml.model import (
     Attachment,
     Document,
@@ -24,6 +26,7 @@ from provcloud.edxml.model import (
     TraceHeader,
 )
 from provcloud.edxml.parse import parse
+from provcloud.edxml.signing import sign, verify
 
 # Any text XML 1.0 can carry: no surrogates or C0 controls other than tab, newline, carriage return.
 text = st.text(st.characters(exclude_categories=("Cs", "Cc")) | st.sampled_from("\t\n\r"), max_size=60)
@@ -94,3 +97,14 @@ def test_a_letter_keeps_its_attachment_bytes_and_vietnamese_text() -> None:
     assert back.attachments[0].content == document.attachments[0].content
     assert back.subject == "Về việc phối hợp quyết toán kinh phí y tế năm 2026"
     assert back.attachments[0].digest == document.attachments[0].digest
+
+
+@settings(max_examples=40, deadline=None)
+@given(documents)
+def test_every_document_signed_verifies_back_as_written(document: Document) -> None:
+    ca = _SIGNING_CA
+    signing = agency_certificate(ca, document.sender.organ_id)
+    assert verify(sign(document, signing.key, [signing.certificate]), TrustList((ca.certificate,))).message == document
+
+
+_SIGNING_CA = provincial_ca("Property test")

@@ -116,3 +116,31 @@ def test_trace_gathers_a_document_across_logs_oldest_first(tmp_path: Path) -> No
         ("lgsp-h49", Event.SENT),
         ("national", Event.FORWARDED),
     ]
+
+
+def _append_many(path: Path, node: str, count: int) -> None:
+    log = MessageLog(path)
+    document = letter()
+    data = to_bytes(document)
+    for _ in range(count):
+        log.append(entry_for(data, document, node=node, event=Event.SENT))
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = tmp_path / "node.log"
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_append_many, args=(path, f"writer-{n}", 40)) for n in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=60)
+    assert [writer.exitcode for writer in writers] == [0, 0, 0, 0]
+    assert verify(path).entries == 160
+    assert {logged.entry.node for logged in read(path)} == {f"writer-{n}" for n in range(4)}
+
+
+def test_a_notice_time_given_in_utc_is_written_in_vietnam_time() -> None:
+    notice = notice_for(letter(), RECIPIENT, Status.DONE, datetime(2026, 12, 3, 2, 0, tzinfo=UTC))
+    assert notice.timestamp == datetime(2026, 12, 3, 9, 0)
