@@ -3,8 +3,10 @@
 import sys
 
 import typer
+from rich.markup import escape
 
 from provcloud.catalogue import CatalogueError
+from provcloud.commands.axis import axis_app
 from provcloud.commands.catalogue import catalogue_app
 from provcloud.commands.configure import configure
 from provcloud.commands.demo import demo
@@ -33,6 +35,7 @@ app.add_typer(wheelhouse_app, name="wheelhouse")
 app.add_typer(lab_app, name="lab")
 app.command()(configure)
 app.command()(restore)
+app.add_typer(axis_app, name="axis")
 
 
 def main() -> None:
@@ -42,7 +45,7 @@ def main() -> None:
         print(error, file=sys.stderr)  # one problem per line: file:line:col: field: message
         sys.exit(1)
     except UserError as error:
-        err.print(f"[red]error:[/] {error}")
+        err.print("[red]error:[/]", escape(str(error)))  # the message may quote a file's content: never markup
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")
