@@ -16,7 +16,9 @@ short_description: Service machines of a provcloud province catalogue
 description:
   - Reads C(provinces/<slug>.yml), the province catalogue, and adds every service machine with
     groups by role (lgsp_nodes, docsystem_app, docsystem_db, backup, national_peer), by zone
-    (zone_<zone>) and by security level (level_<n>), and the host and province variables roles use.
+    (zone_<zone>) and by security level (level_<n>), and as host variables the flat,
+    role-prefixed inputs of the roles it runs (derived once by provcloud.ansible.role_inputs;
+    each role's meta/argument_specs.yml describes them).
   - When the province's lab is up on this host (C(provcloud lab up)), the connection uses the lab's
     admin user, SSH key and known hosts.
   - The config file's name must end in C(provcloud.yml) or C(provcloud.yaml).

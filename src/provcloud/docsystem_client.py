@@ -16,6 +16,7 @@ from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
+from provcloud.controller_state import ControllerPaths
 from provcloud.errors import UserError
 from provcloud.gateway import Answer, ConsumerCredentials
 
@@ -42,7 +43,7 @@ class DocsystemState:
 
 
 def docsystem_state(state: Path) -> DocsystemState:
-    file = state / "docsystem" / "docsystem.json"
+    file = ControllerPaths(state).docsystem_record
     if not file.is_file():
         raise UserError(f"{file} does not exist: the document system has not been converged for this province")
     data = json.loads(file.read_text())

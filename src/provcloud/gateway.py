@@ -13,6 +13,7 @@ from typing import Any
 from provcloud.catalogue import Province
 from provcloud.catalogue.agency import Agency
 from provcloud.catalogue.service_machine import MachineRole, ServiceMachine
+from provcloud.controller_state import ControllerPaths
 from provcloud.errors import UserError
 
 
@@ -42,7 +43,7 @@ class ConsumerCredentials:
 
 
 def consumer_credentials(state: Path, agency: str) -> ConsumerCredentials:
-    credentials = ConsumerCredentials(agency, state / "consumers" / agency)
+    credentials = ConsumerCredentials(agency, ControllerPaths(state).consumers / agency)
     missing = [
         path.name
         for path in (credentials.ca, credentials.certificate, credentials.private_key, credentials.folder / "token")

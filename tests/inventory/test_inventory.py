@@ -41,34 +41,19 @@ def test_groups_by_role_zone_and_level() -> None:
     assert sorted(inventory.groups["level_3"]) == sorted(m.name for m in DEMO.service_machines)
 
 
-def test_host_vars_from_the_catalogue() -> None:
+def test_host_vars_are_the_address_and_the_roles_flat_inputs() -> None:
     inventory = province_inventory(DEMO, lab=False, controller_state=Path("/state/demo"))
     lgsp = inventory.host_vars["lgsp-01"]
     assert lgsp["ansible_host"] == "198.18.0.10"
-    assert lgsp["provcloud_machine"] == {
-        "name": "lgsp-01",
-        "role": "lgsp_node",
-        "zone": "dmz",
-        "ip": "198.18.0.10",
-        "size": "medium",
-        "aliases": ["lgsp.demo.provcloud.test"],
-        "fqdn": "lgsp-01.demo.provcloud.test",
-    }
-    assert (
-        lgsp["provcloud_security_level"],
-        lgsp["provcloud_log_retention_days"],
-        lgsp["provcloud_backup_retention_days"],
-    ) == (3, 90, 30)
+    prefixes = {key.split("_", 1)[0] for key in lgsp if key != "ansible_host"}
+    assert prefixes == {"common", "pki", "lgsp"}, "every input is prefixed with its role's name"
+    assert not any(key.startswith("provcloud_") for host in inventory.host_vars.values() for key in host)
+    assert json.loads(json.dumps(inventory.host_vars)) == inventory.host_vars, "inventory values are plain JSON data"
 
 
 def test_province_vars_and_the_connection_in_the_field_and_in_the_lab() -> None:
     field = province_inventory(DEMO, lab=False, controller_state=Path("/state/demo"))
-    assert field.all_vars["provcloud_province"] == "demo"
-    assert field.all_vars["provcloud_state_dir"] == "/state/demo"
-    assert field.all_vars["provcloud_lab"] is False
-    assert field.all_vars["provcloud_catalogue"]["operators"][0]["login"] == "nguyenvana"
-    assert json.loads(json.dumps(field.all_vars["provcloud_catalogue"])) == field.all_vars["provcloud_catalogue"]
-    assert "ansible_user" not in field.all_vars, "in the field the ops team's SSH setup applies"
+    assert field.all_vars == {"provcloud_province": "demo", "provcloud_lab": False}, "no catalogue for roles to read"
     lab = province_inventory(DEMO, lab=True, controller_state=Path("/state/demo"))
     assert lab.all_vars["ansible_user"] == "provcloud"
     assert lab.all_vars["ansible_ssh_private_key_file"] == str(ssh_key("demo"))

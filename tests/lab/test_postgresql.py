@@ -9,7 +9,7 @@ import pytest
 from lab.conftest import Lab
 from lab.test_common import host
 from provcloud.catalogue.service_machine import MachineRole
-from provcloud.controller_state import state_dir
+from provcloud.controller_state import ControllerPaths, state_dir
 
 pytestmark = pytest.mark.lab
 
@@ -18,7 +18,7 @@ PROBE = Path(__file__).with_name("pg_login.py")
 
 def login_from(lab: Lab, machine: str, user: str = "docsystem") -> str:
     database = lab.province.machines_with_role(MachineRole.docsystem_db)[0]
-    password = (state_dir(lab.province.slug) / "secrets" / "postgresql" / user).read_text().split()[0]
+    password = ControllerPaths(state_dir(lab.province.slug)).database_password(user).read_text().split()[0]
     script = base64.b64encode(PROBE.read_bytes()).decode()
     decode = "import base64,sys; script=base64.b64decode(sys.argv[1]); sys.argv=sys.argv[1:]; exec(script)"
     arguments = f"{script} {database.ip} {user} {user} {password} /etc/provcloud/pki/ca.crt"

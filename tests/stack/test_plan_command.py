@@ -80,8 +80,8 @@ def _git(project: Path, *args: str) -> None:
 def test_against_a_revision_reports_added_changed_and_removed(tmp_path: Path) -> None:
     project = project_copy(tmp_path / "project", with_source=True)
     # The committed revision: the stack's code sent tenants to the LGSP node on port 8443.
-    tenant_py = project / "src" / "provcloud" / "platform" / "tenant.py"
-    tenant_py.write_text(tenant_py.read_text(encoding="utf-8").replace("LGSP_PORT = 443", "LGSP_PORT = 8443"))
+    ports_py = project / "src" / "provcloud" / "service_ports.py"
+    ports_py.write_text(ports_py.read_text(encoding="utf-8").replace("LGSP_PORT = 443", "LGSP_PORT = 8443"))
     _git(project, "init", "-q")
     _git(project, "add", ".")
     _git(project, "commit", "-qm", "base")

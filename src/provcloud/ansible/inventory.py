@@ -1,13 +1,13 @@
 """The Ansible inventory of a province, read from its catalogue (the logic of the `provcloud`
 inventory plugin in `plugins/inventory/provcloud.py`).
 
-The contract roles rely on:
+The contract:
 - groups by role (`lgsp_nodes`, `docsystem_app`, `docsystem_db`, `backup`, `national_peer`), by
-  zone (`zone_<zone>`) and by security level (`level_<n>`);
-- host vars `ansible_host`, `provcloud_machine`, `provcloud_security_level`,
-  `provcloud_log_retention_days`, `provcloud_backup_retention_days`;
-- vars of `all`: `provcloud_province`, `provcloud_catalogue` (the whole validated province as
-  JSON data), `provcloud_state_dir`, `provcloud_lab`;
+  zone (`zone_<zone>`) and by security level (`level_<n>`), for playbooks and the ops team's
+  `--limit` (roles never read group names);
+- host vars: `ansible_host` and each of the machine's roles' inputs, flat and role-prefixed
+  (`provcloud.ansible.role_inputs`, described by each role's `meta/argument_specs.yml`);
+- vars of `all`: `provcloud_province` (slug) and `provcloud_lab`, for people and logs;
 - in the lab, the connection: the lab's admin user, key and known hosts. In the field the ops
   team's own SSH setup (their `group_vars`, `~/.ssh/config`) applies.
 """
@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from provcloud.ansible.role_inputs import RoleInputs
 from provcloud.catalogue import MachineRole, Province, load_province
-from provcloud.controller_state import state_dir
+from provcloud.controller_state import ControllerPaths, state_dir
 from provcloud.errors import UserError
 from provcloud.lab.paths import known_hosts, ssh_key
 from provcloud.lab.plan import ADMIN_USER
@@ -61,33 +62,14 @@ def lab_connection(slug: str) -> dict[str, Any]:
 
 def province_inventory(province: Province, *, lab: bool, controller_state: Path) -> Inventory:
     inventory = Inventory()
-    controls = province.security_controls
+    inputs = RoleInputs(province, ControllerPaths(controller_state), lab)
     for machine in province.service_machines:
         level = province.machine_level(machine)
         inventory.add(ROLE_GROUPS[machine.role], machine.name)
         inventory.add(f"zone_{machine.zone}", machine.name)
         inventory.add(f"level_{level}", machine.name)
-        inventory.host_vars[machine.name] = {
-            "ansible_host": str(machine.ip),
-            "provcloud_machine": {
-                "name": machine.name,
-                "role": machine.role.value,
-                "zone": machine.zone,
-                "ip": str(machine.ip),
-                "size": machine.size,
-                "aliases": list(machine.aliases),
-                "fqdn": f"{machine.name}.{province.dns.domain}",
-            },
-            "provcloud_security_level": level,
-            "provcloud_log_retention_days": controls.log_retention_days[level],
-            "provcloud_backup_retention_days": controls.backup_retention_days[level],
-        }
-    inventory.all_vars = {
-        "provcloud_province": province.slug,
-        "provcloud_catalogue": province.model_dump(mode="json"),
-        "provcloud_state_dir": str(controller_state),
-        "provcloud_lab": lab,
-    }
+        inventory.host_vars[machine.name] = {"ansible_host": str(machine.ip), **inputs.for_machine(machine)}
+    inventory.all_vars = {"provcloud_province": province.slug, "provcloud_lab": lab}
     if lab:
         inventory.all_vars.update(lab_connection(province.slug))
     return inventory

@@ -86,5 +86,13 @@ class Province(CatalogueModel):
     def machine_level(self, machine: ServiceMachine) -> int:
         return machine.security_level or self.security_level
 
+    def machine_fqdn(self, machine: ServiceMachine) -> str:
+        """The machine's name in the province's DNS: `<name>.<dns.domain>` (the one place of the rule)."""
+        return f"{machine.name}.{self.dns.domain}"
+
+    def machine_names(self, machine: ServiceMachine) -> list[str]:
+        """Every DNS name the machine answers to: its FQDN first (the canonical one), then its aliases."""
+        return [self.machine_fqdn(machine), *machine.aliases]
+
     def machines_with_role(self, role: MachineRole) -> list[ServiceMachine]:
         return [machine for machine in self.service_machines if machine.role is role]

@@ -107,12 +107,11 @@ def plan_lab(province: Province) -> LabPlan:
                 address=IPv4Interface(f"{entry.ip}/{zone.cidr.prefixlen}"),
                 bridge=zone.bridge,
                 routes=routes,
-                fqdn=f"{entry.name}.{province.dns.domain}",
+                fqdn=province.machine_fqdn(entry),
             )
         )
     hosts = tuple(
-        (entry.ip, (f"{entry.name}.{province.dns.domain}", entry.name, *entry.aliases))
-        for entry in province.service_machines
+        (entry.ip, (province.machine_fqdn(entry), entry.name, *entry.aliases)) for entry in province.service_machines
     )
     return LabPlan(
         slug=province.slug,

@@ -29,7 +29,7 @@ def user_data(province: Province, machine: ServiceMachine, admin_user: str, admi
     return render(
         "user-data.yaml.j2",
         machine=machine,
-        fqdn=f"{machine.name}.{province.dns.domain}",
+        fqdn=province.machine_fqdn(machine),
         admin_user=admin_user,
         admin_keys=list(admin_keys),
         operators=province.operators,

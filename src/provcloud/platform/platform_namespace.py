@@ -14,6 +14,7 @@ from provcloud.platform.network_policies import namespace_peer, namespace_polici
 from provcloud.platform.objects import Manifest, declare_all, metadata
 from provcloud.platform.pod_security import BASELINE, pod_security_labels
 from provcloud.platform.service_vm import PLATFORM_NAMESPACES, stack_machines, zone_network_name
+from provcloud.service_ports import url_port
 
 ZONE_FLOWS: frozenset[tuple[str, str]] = frozenset(
     {("dmz", "app"), ("app", "data"), ("mgmt", "dmz"), ("mgmt", "app"), ("mgmt", "data")}
@@ -61,7 +62,7 @@ def image_import_policy(province: Province, namespace: str) -> Manifest:
     root disks from `platform.os_image.url`, and nothing else does."""
     image = province.platform.os_image
     url = urlsplit(image.url)
-    port = url.port or (443 if url.scheme == "https" else 80)
+    port = url_port(url)
     cidrs = [str(cidr) for cidr in image.addresses] if image.addresses else ["0.0.0.0/0"]
     return network_policy(
         "allow-image-import",

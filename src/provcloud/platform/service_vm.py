@@ -46,7 +46,7 @@ def virtual_machine(
             machine.name,
             namespace,
             labels=machine_labels,
-            annotations={labels.NAME: f"{machine.name}.{province.dns.domain}"},
+            annotations={labels.NAME: province.machine_fqdn(machine)},
         ),
         "spec": {
             "runStrategy": "Always",

@@ -10,9 +10,8 @@ from provcloud.platform import labels
 from provcloud.platform.network_policies import namespace_peer, namespace_policies
 from provcloud.platform.objects import Manifest, declare_all, metadata
 from provcloud.platform.pod_security import RESTRICTED, pod_security_labels
+from provcloud.service_ports import LGSP_PORT
 
-LGSP_PORT = 443
-"""The LGSP node's HTTPS gateway port: the one place a tenant may call outside its namespace."""
 VIRTUAL_MACHINES_QUOTA = "count/virtualmachines.kubevirt.io"
 
 

@@ -1,0 +1,130 @@
+"""What the LGSP node serves, derived from the catalogue: one route per shared service, the upstream
+to the national platform, the consumers and the shared catalogue (danh mục dùng chung) documents.
+
+These were Jinja loops in the lgsp_node role; here they are typed and unit-tested, and the role
+gets the result as flat inputs (`lgsp_node_routes`, `lgsp_node_consumers`, ...).
+"""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from provcloud.catalogue import AgencyKind, Province
+from provcloud.service_ports import url_port
+
+NATIONAL_ADMIN_UNITS = (
+    {"code": "01", "name": "Thành phố Hà Nội", "level": "province"},
+    {"code": "48", "name": "Thành phố Đà Nẵng", "level": "province"},
+    {"code": "79", "name": "Thành phố Hồ Chí Minh", "level": "province"},
+)
+"""The provincial-level units the lab's stand-in national platform lists: the confirmed codes of
+Decision 19/2025/QĐ-TTg (the lab province is added from its catalogue, which marks its own code as
+illustrative)."""
+
+
+def machine_addresses(province: Province) -> dict[str, str]:
+    """Every service machine's DNS names (FQDN and aliases) → its catalogue address: an upstream named
+    after a machine is reached at that address, so nginx never depends on name resolution to start."""
+    return {name: str(machine.ip) for machine in province.service_machines for name in province.machine_names(machine)}
+
+
+def upstream_address(province: Province, url: str) -> tuple[str, str]:
+    """`(host, address:port)` of an upstream URL: the host as the URL names it (Host header, TLS name)
+    and where nginx connects."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return host, f"{machine_addresses(province).get(host, host)}:{url_port(parts)}"
+
+
+def routes(province: Province) -> list[dict[str, Any]]:
+    """One route per shared service: `{name, path, publisher, consumers, scheme, host, address,
+    upstream_path}`; paths without their trailing slash."""
+    found = []
+    for agency in province.agencies:
+        for service in agency.services:
+            host, address = upstream_address(province, service.upstream)
+            parts = urlsplit(service.upstream)
+            found.append(
+                {
+                    "name": service.name,
+                    "path": service.path.rstrip("/"),
+                    "publisher": agency.slug,
+                    "consumers": list(service.consumers),
+                    "scheme": parts.scheme,
+                    "host": host,
+                    "address": address,
+                    "upstream_path": parts.path.rstrip("/"),
+                }
+            )
+    return found
+
+
+def consumer_slugs(province: Province) -> list[str]:
+    """Every agency named as a consumer of a shared service, sorted: the agencies that get a bearer
+    token from the node and a client certificate from the provincial CA."""
+    return sorted({slug for agency in province.agencies for service in agency.services for slug in service.consumers})
+
+
+def consumers(province: Province) -> dict[str, dict[str, Any]]:
+    """Each consumer agency's org code and source addresses (its allow-list on the node)."""
+    by_slug = province.agencies_by_slug
+    return {
+        slug: {
+            "org_code": by_slug[slug].org_code,
+            "sources": [str(network) for network in by_slug[slug].source_addresses],
+        }
+        for slug in consumer_slugs(province)
+    }
+
+
+def national_port(province: Province) -> int:
+    """The port of the national platform's endpoint (the lab's national peer listens on it)."""
+    return url_port(urlsplit(province.national_platform.endpoint))
+
+
+def shared_catalogue(province: Province) -> list[dict[str, Any]]:
+    """The documents of the node's shared catalogue: `/dmdc/agencies` and `/dmdc/admin-units`."""
+    agencies = [
+        {
+            "org_code": agency.org_code,
+            "name": agency.name,
+            "slug": agency.slug,
+            "kind": agency.kind.value,
+            "parent": agency.parent or province.org_code,
+            "admin_unit_code": agency.admin_unit_code,
+        }
+        for agency in province.agencies
+    ]
+    communes = [
+        {"code": agency.admin_unit_code, "name": agency.name, "level": "commune", "parent": province.admin_unit_code}
+        for agency in province.agencies
+        if agency.kind is AgencyKind.commune
+    ]
+    units = [{"code": province.admin_unit_code, "name": province.name, "level": "province", "parent": None}, *communes]
+    return [
+        {
+            "name": "agencies",
+            "document": {
+                "province": {"code": province.admin_unit_code, "name": province.name, "org_code": province.org_code},
+                "agencies": agencies,
+            },
+        },
+        {
+            "name": "admin-units",
+            "document": {"province": {"code": province.admin_unit_code, "name": province.name}, "admin_units": units},
+        },
+    ]
+
+
+def national_services(province: Province) -> list[dict[str, Any]]:
+    """What the lab's national peer publishes: the provincial-level units, the lab province among them."""
+    units = [*NATIONAL_ADMIN_UNITS, {"code": province.admin_unit_code, "name": province.name, "level": "province"}]
+    return [
+        {
+            "name": "admin-units",
+            "path": "/dmdc/admin-units",
+            "data": {
+                "source": "lab stand-in for the national platform; codes per Decision 19/2025/QĐ-TTg",
+                "admin_units": units,
+            },
+        }
+    ]
