@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench policies stacks
 	$(BIN)/ruff format --check src tests bench policies stacks
 	$(BIN)/mypy
-	$(BIN)/yamllint --strict $$(ls -d provinces inventories playbooks roles policies stacks .github .gitlab-ci.yml 2>/dev/null)
+	$(BIN)/yamllint --strict $$(ls -d provinces providers inventories playbooks roles policies stacks .github .gitlab-ci.yml 2>/dev/null)
 	@if [ -d roles ]; then $(BIN)/ansible-lint --profile production roles playbooks; fi
 
 bench: $(STAMP) system-packages

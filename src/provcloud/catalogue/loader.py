@@ -24,15 +24,36 @@ def load_province(file: Path) -> Province:
     data, root = _parse(file)
     if not isinstance(data, dict) or root is None:
         raise CatalogueError([LocatedProblem(file, 1, 1, (), "a province file is a mapping of fields")])
+    # A hosted province's platform comes from its provider's catalogue (catalogue/hosted.py).
+    source = None
+    if "hosting" in data:
+        from provcloud.catalogue.hosted import attach_provider
+
+        source, data = attach_provider(file, root, data)
     try:
         province = Province.model_validate(data)
     except ValidationError as error:
         problems = [_from_pydantic(detail) for detail in error.errors()]
-        raise CatalogueError([_locate(file, root, p) for p in problems]) from None
+        raise CatalogueError([_locate(file, root, p) for p in _hosted(problems, source is not None)]) from None
     problems = check_province(province)
+    if source is not None:
+        from provcloud.catalogue.hosted import hosted_problems
+
+        hosted = list(hosted_problems(province, source))
+        seen = {p.path for p in hosted}
+        problems = [*hosted, *(p for p in _hosted(problems, True) if p.path not in seen)]
     if problems:
         raise CatalogueError([_locate(file, root, p) for p in problems])
     return province
+
+
+def _hosted(problems: list[Problem], hosted: bool) -> list[Problem]:
+    """A hosted province writes its derived `platform.*` fields under `hosting`."""
+    if not hosted:
+        return problems
+    return [
+        Problem(("hosting", *p.path[1:]), p.message, p.at_key) if p.path[:1] == ("platform",) else p for p in problems
+    ]
 
 
 def _parse(file: Path) -> tuple[Any, Node | None]:
@@ -52,10 +73,10 @@ def _parse(file: Path) -> tuple[Any, Node | None]:
         raise CatalogueError([LocatedProblem(file, line, column, (), f"YAML: {message}")]) from None
 
 
-def _from_pydantic(detail: ErrorDetails) -> Problem:
+def _from_pydantic(detail: ErrorDetails, model: type[BaseModel] = Province) -> Problem:
     path = tuple(detail["loc"])
     if detail["type"] == "extra_forbidden":
-        return Problem(path, _unknown_field_message(path), at_key=True)
+        return Problem(path, _unknown_field_message(path, model), at_key=True)
     if detail["type"] == "missing":
         return Problem(path, "required field is missing")
     if detail["type"] == "string_pattern_mismatch":
@@ -65,8 +86,8 @@ def _from_pydantic(detail: ErrorDetails) -> Problem:
     return Problem(path, detail["msg"].removeprefix("Value error, "))
 
 
-def _unknown_field_message(path: FieldPath) -> str:
-    allowed = _fields_at(Province, path[:-1])
+def _unknown_field_message(path: FieldPath, model: type[BaseModel]) -> str:
+    allowed = _fields_at(model, path[:-1])
     message = "unknown field (a typo must not be silently ignored)"
     if allowed:
         close = difflib.get_close_matches(str(path[-1]), allowed, n=1)

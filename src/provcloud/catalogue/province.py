@@ -14,6 +14,7 @@ from provcloud.catalogue.base import (
     OrgCode,
     SecurityLevel,
 )
+from provcloud.catalogue.hosting import Hosting
 from provcloud.catalogue.network import Network
 from provcloud.catalogue.operator import Operator
 from provcloud.catalogue.platform import Platform
@@ -54,7 +55,11 @@ class Province(CatalogueModel):
     """Default level for machines and tenants that declare none."""
     lab: bool = False
     """True for a province that exists only to run in the lab (may declare a `national_peer`)."""
+    hosting: Hosting | None = None
+    """A hosted province (the rented model): its provider; `platform` is then derived from the
+    provider's cluster and must not be written in the file."""
     platform: Platform
+    """The province's own cluster; for a hosted province, derived from its provider (not written)."""
     network: Network
     service_machines: list[ServiceMachine] = Field(min_length=1)
     national_platform: NationalPlatform

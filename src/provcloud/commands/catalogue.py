@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from provcloud.catalogue.json_schema import province_json_schema
+from provcloud.catalogue.json_schema import provider_json_schema, province_json_schema
 from provcloud.catalogue.reference import catalogue_reference
 from provcloud.catalogue.synth import synthesize
 from provcloud.catalogue.writer import dump_province
@@ -45,6 +45,7 @@ def schema(
     from the catalogue model."""
     outputs = {
         out_file or provinces_dir() / "schemas" / "province.schema.json": province_json_schema(),
+        project_root() / "providers" / "schemas" / "provider.schema.json": provider_json_schema(),
         project_root() / "docs" / "catalogue-reference.md": catalogue_reference(),
     }
     for target, text in outputs.items():
