@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.provcloud-installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: all demo test lint bench system-packages venv clean
+.PHONY: all demo test lint bench provinces system-packages venv clean
 all: test
 
 $(STAMP): pyproject.toml
@@ -38,6 +38,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/yamllint --strict $$(ls -d provinces providers inventories playbooks roles policies stacks .github .gitlab-ci.yml 2>/dev/null)
 	@if [ -d roles ]; then $(BIN)/ansible-lint --profile production roles playbooks; fi
+
+# The 34 province catalogues (and their stack and inventory files) from the official register.
+provinces: $(STAMP)
+	$(BIN)/provcloud register generate
 
 bench: $(STAMP) system-packages
 	@for script in bench/*.py; do echo "==> $$script"; $(BIN)/python $$script; done

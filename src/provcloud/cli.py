@@ -13,6 +13,7 @@ from provcloud.commands.demo import demo
 from provcloud.commands.lab import lab_app
 from provcloud.commands.new_province import new_province
 from provcloud.commands.plan import plan
+from provcloud.commands.register import register_app
 from provcloud.commands.restore import restore
 from provcloud.commands.validate import validate
 from provcloud.commands.wheelhouse import wheelhouse_app
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.command()(validate)
 app.command("new-province")(new_province)
 app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(register_app, name="register")
 app.command()(demo)
 app.command()(plan)
 app.add_typer(wheelhouse_app, name="wheelhouse")

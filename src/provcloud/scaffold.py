@@ -15,6 +15,8 @@ import jinja2
 from provcloud.errors import UserError
 
 TEMPLATE_SUFFIX = ".j2"
+# The province file of the tree (other trees may render it from their own template).
+CATALOGUE_TEMPLATE = "provinces/{{ slug }}.yml.j2"
 
 
 @dataclass(frozen=True)
@@ -48,26 +50,41 @@ class NewProvince:
         }
 
 
-def scaffold(template_root: Path, project_root: Path, province: NewProvince) -> list[Path]:
-    """Render every template; refuses (writing nothing) if any target already exists."""
+def render_tree(
+    template_root: Path, context: dict[str, Any], catalogue_template: str | None = None
+) -> list[tuple[Path, str]]:
+    """Every file of the tree as (path relative to the project, text). `catalogue_template` (relative
+    to `template_root`) renders the province file instead of the tree's own."""
     tree = template_root / "new-province"
     if not tree.is_dir():
         raise UserError(f"{tree}: the scaffolding templates are missing")
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(tree),
+        loader=jinja2.FileSystemLoader([tree, template_root]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    context = province.context()
-    planned: list[tuple[Path, str]] = []
+    rendered: list[tuple[Path, str]] = []
     for template in sorted(tree.rglob(f"*{TEMPLATE_SUFFIX}")):
         relative = template.relative_to(tree).as_posix()
-        target = project_root / env.from_string(relative.removesuffix(TEMPLATE_SUFFIX)).render(context)
-        planned.append((target, env.get_template(relative).render(context)))
+        source = relative
+        if catalogue_template and relative == CATALOGUE_TEMPLATE:
+            source = catalogue_template
+        target = Path(env.from_string(relative.removesuffix(TEMPLATE_SUFFIX)).render(context))
+        rendered.append((target, env.get_template(source).render(context)))
+    return rendered
+
+
+def scaffold(template_root: Path, project_root: Path, province: NewProvince) -> list[Path]:
+    """Render every template; refuses (writing nothing) if any target already exists."""
+    planned = [(project_root / target, text) for target, text in render_tree(template_root, province.context())]
     existing = [target for target, _ in planned if target.exists()]
     if existing:
         raise UserError(f"refusing to overwrite: {', '.join(str(p) for p in existing)}")
-    for target, text in planned:
+    write_files(planned)
+    return [target for target, _ in planned]
+
+
+def write_files(files: list[tuple[Path, str]]) -> None:
+    for target, text in files:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    return [target for target, _ in planned]

@@ -53,10 +53,19 @@ def test_new_province_scaffolds_a_stack_that_plans(tmp_path: Path) -> None:
     from plan_helpers import project_copy
 
     project = project_copy(tmp_path)
-    args = ("new-province", "hue", "--name", "Thành phố Huế", "--admin-unit-code", "46", "--org-code", "000.00.00.H57")
-    assert run_provcloud(*args, "--network", "10.46.0.0/16", cwd=project).returncode == 0
-    config = stack_config(project / "stacks" / "platform" / "Pulumi.hue.yaml")
-    assert config[CATALOGUE_KEY] == "provinces/hue.yml"
-    result = run_provcloud("plan", "hue", cwd=project)
+    args = (
+        "new-province",
+        "thuchanh",
+        "--name",
+        "Tỉnh Thực hành",
+        "--admin-unit-code",
+        "97",
+        "--org-code",
+        "000.00.00.H97",
+    )
+    assert run_provcloud(*args, "--network", "10.97.0.0/16", cwd=project).returncode == 0
+    config = stack_config(project / "stacks" / "platform" / "Pulumi.thuchanh.yaml")
+    assert config[CATALOGUE_KEY] == "provinces/thuchanh.yml"
+    result = run_provcloud("plan", "thuchanh", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "stack config derived" not in result.stdout, "the scaffolded stack file is the one used"

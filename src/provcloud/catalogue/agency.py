@@ -20,7 +20,9 @@ class AgencyKind(StrEnum):
     council = "council"
     """The provincial People's Council (Hội đồng nhân dân) and its office."""
     commune = "commune"
-    """A commune-level unit: commune, ward or special zone (xã, phường, đặc khu)."""
+    """A commune-level unit: commune or special zone (xã, đặc khu); a ward may also be `ward`."""
+    ward = "ward"
+    """A ward (phường): a commune-level unit of urban areas."""
     public_service_unit = "public_service_unit"
     """A public service unit (đơn vị sự nghiệp công lập)."""
 
@@ -75,7 +77,8 @@ class Agency(CatalogueModel):
     parent: OrgCode | None = None
     """Org code of the superior agency; absent: the province's People's Committee."""
     admin_unit_code: str | None = Field(default=None, pattern=r"^[0-9]{5}$")
-    """5-digit administrative-unit code (Decision 19/2025); required for communes."""
+    """5-digit administrative-unit code (Decision 19/2025); required for communes and wards, and
+    checked against the official register when the province is in it."""
     tier: DnsLabel
     """Quota tier from `quota_tiers`."""
     owners: Owners = Field(default_factory=Owners)

@@ -14,6 +14,8 @@ from provcloud.catalogue.quantity import parse_quantity
 from provcloud.catalogue.service_machine import MachineRole
 from provcloud.catalogue.slug import DNS_LABEL_MAX
 
+# Commune-level units: each carries its administrative-unit code.
+COMMUNE_LEVEL = (AgencyKind.commune, AgencyKind.ward)
 # Paths the LGSP node serves itself; an agency service may not take them.
 RESERVED_SERVICE_PATHS = ("/dmdc", "/healthz", "/national")
 
@@ -134,9 +136,34 @@ def agencies(province: Province) -> Iterator[Problem]:
                 (*here, "tier"),
                 f"unknown tier {agency.tier!r}; tiers: {', '.join(sorted(province.quota_tiers))}",
             )
-        if agency.kind is AgencyKind.commune and agency.admin_unit_code is None:
-            yield Problem(here, "a commune needs its 5-digit `admin_unit_code`")
+        if agency.kind in COMMUNE_LEVEL and agency.admin_unit_code is None:
+            yield Problem(here, f"a {agency.kind} needs its 5-digit `admin_unit_code`")
     yield from _parent_cycles(province)
+
+
+def register(province: Province) -> Iterator[Problem]:
+    """A province of the official register may only name the commune-level units it has there."""
+    from provcloud.register.source import active_register  # the register imports agency kinds
+
+    listed = active_register()
+    entry = listed.provinces.get(province.admin_unit_code)
+    if entry is None:  # the demo (99) and synthetic provinces are not in the register
+        return
+    for i, agency in enumerate(province.agencies):
+        code = agency.admin_unit_code
+        if agency.kind not in COMMUNE_LEVEL or code is None or entry.ward(code) is not None:
+            continue
+        elsewhere = listed.ward(code)
+        where = (
+            f"it is {elsewhere[1].name} of province {elsewhere[0].code} ({elsewhere[0].name})"
+            if elsewhere
+            else "no commune, ward or special zone has it"
+        )
+        yield Problem(
+            ("agencies", i, "admin_unit_code"),
+            f"{code} is not a unit of province {entry.code} ({entry.name}) in the register ({listed.source}): "
+            f"{where}; run `provcloud register sync {province.slug}`",
+        )
 
 
 def _level1_codes(province: Province, agency: Agency) -> tuple[str, ...]:
@@ -263,4 +290,5 @@ RULES: tuple[Callable[[Province], Iterable[Problem]], ...] = (
     storage_classes,
     capacity,
     tier_vms_fit,
+    register,
 )

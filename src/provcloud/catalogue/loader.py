@@ -19,9 +19,10 @@ from provcloud.catalogue.province import Province
 from provcloud.catalogue.yaml_source import DuplicateKey, parse, position
 
 
-def load_province(file: Path) -> Province:
-    """The validated province in `file`; raises CatalogueError listing every problem."""
-    data, root = _parse(file)
+def load_province(file: Path, text: str | None = None) -> Province:
+    """The validated province in `file` (or `text`, reported as `file`); raises CatalogueError
+    listing every problem."""
+    data, root = _parse(file, text)
     if not isinstance(data, dict) or root is None:
         raise CatalogueError([LocatedProblem(file, 1, 1, (), "a province file is a mapping of fields")])
     # A hosted province's platform comes from its provider's catalogue (catalogue/hosted.py).
@@ -56,9 +57,10 @@ def _hosted(problems: list[Problem], hosted: bool) -> list[Problem]:
     ]
 
 
-def _parse(file: Path) -> tuple[Any, Node | None]:
+def _parse(file: Path, text: str | None) -> tuple[Any, Node | None]:
     try:
-        text = file.read_text(encoding="utf-8")
+        if text is None:
+            text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CatalogueError([LocatedProblem(file, 1, 1, (), f"cannot read: {error}")]) from None
     try:
