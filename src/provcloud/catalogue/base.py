@@ -18,6 +18,9 @@ DNS_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9
 # (e.g. H49); at most 35 characters.
 ORG_CODE_PATTERN = r"^([0-9A-Z]{2,3}\.)+[A-Z][0-9]{2}$"
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
+# Free text that reaches reports and comments of rendered files: printable, without quotes,
+# backslashes, `$`, braces or angle brackets (nothing a template or a shell could read as syntax).
+PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f\"'`\\$<>{}]+$"
 
 # What a pattern means, for error messages a person can act on.
 PATTERN_HINTS = {
@@ -26,6 +29,7 @@ PATTERN_HINTS = {
     ORG_CODE_PATTERN: "an agency identifier code such as 000.00.00.H49 (QCVN 102): groups of 2–3 "
     "capitals or digits separated by dots, ending with the level-1 code",
     URL_PATTERN: "an http:// or https:// URL",
+    PLAIN_TEXT_PATTERN: "plain text: no control characters, quotes, backslashes, `$`, braces or angle brackets",
 }
 
 DnsLabel = Annotated[str, Field(pattern=DNS_LABEL_PATTERN, max_length=DNS_LABEL_MAX)]

@@ -11,6 +11,7 @@ from provcloud.catalogue.network import REQUIRED_ZONES
 from provcloud.catalogue.problem import FieldPath, Problem, render_path
 from provcloud.catalogue.province import Province
 from provcloud.catalogue.quantity import parse_quantity
+from provcloud.catalogue.redundancy import REDUNDANCY_LEVEL, REDUNDANT_MACHINES, REDUNDANT_ROLES
 from provcloud.catalogue.service_machine import MachineRole
 from provcloud.catalogue.slug import DNS_LABEL_MAX
 
@@ -73,19 +74,10 @@ def service_machines(province: Province) -> Iterator[Problem]:
     zones = province.network.zones
     machines = province.service_machines
     yield from _duplicates(((("service_machines", i, "name"), m.name) for i, m in enumerate(machines)), "machine name")
-    yield from _duplicates(((("service_machines", i, "ip"), m.ip) for i, m in enumerate(machines)), "address")
     for i, machine in enumerate(machines):
         here = ("service_machines", i)
-        zone = zones.get(machine.zone)
-        if zone is None:
+        if machine.zone not in zones:
             yield Problem((*here, "zone"), f"unknown zone {machine.zone!r}; zones: {', '.join(sorted(zones))}")
-        elif not _usable_host(zone.cidr, machine.ip):
-            yield Problem(
-                (*here, "ip"),
-                f"{machine.ip} is not a host address of zone {machine.zone!r} ({zone.cidr})",
-            )
-        elif machine.ip == zone.gateway:
-            yield Problem((*here, "ip"), f"{machine.ip} is the gateway of zone {machine.zone!r}")
         if machine.size not in province.platform.instance_types:
             yield Problem(
                 (*here, "size"),
@@ -96,6 +88,104 @@ def service_machines(province: Province) -> Iterator[Problem]:
                 (*here, "role"),
                 "national_peer is a lab stand-in: only a province with `lab: true` may declare one",
             )
+
+
+def addresses(province: Province) -> Iterator[Problem]:
+    """Every host address the province hands out — each machine's and each virtual IP — is a host of
+    its zone, not the zone's gateway, and taken once."""
+    zones = province.network.zones
+    located = list(_host_addresses(province))
+    yield from _duplicates(((path, ip) for path, _, ip in located), "address")
+    for path, zone_name, ip in located:
+        zone = zones.get(zone_name)
+        if zone is None:
+            continue  # reported by the rule of the machine's zone
+        if not _usable_host(zone.cidr, ip):
+            yield Problem(path, f"{ip} is not a host address of zone {zone_name!r} ({zone.cidr})")
+        elif ip == zone.gateway:
+            yield Problem(path, f"{ip} is the gateway of zone {zone_name!r}")
+
+
+def _host_addresses(province: Province) -> Iterator[tuple[FieldPath, str, IPv4Address]]:
+    for i, machine in enumerate(province.service_machines):
+        yield ("service_machines", i, "ip"), machine.zone, machine.ip
+    for role, zone_name in _virtual_ip_zones(province).items():
+        yield ("virtual_ips", role.value, "ip"), zone_name, province.virtual_ips[role].ip
+
+
+def _zones_of(province: Province, role: MachineRole) -> list[str]:
+    return sorted({machine.zone for machine in province.machines_with_role(role)})
+
+
+def _virtual_ip_zones(province: Province) -> dict[MachineRole, str]:
+    """The zone of each virtual IP: the one zone its role's machines sit in (when they sit in one)."""
+    return {role: zones[0] for role in province.virtual_ips if len(zones := _zones_of(province, role)) == 1}
+
+
+def redundancy(province: Province) -> Iterator[Problem]:
+    """From security level 4 a common service runs on two machines behind one virtual IP, or the
+    province declares why not."""
+    for role in REDUNDANT_ROLES:
+        machines = province.machines_with_role(role)
+        if not machines:
+            continue
+        first = province.service_machines.index(machines[0])
+        at_role = ("service_machines", first, "role")
+        level = max(province.machine_level(machine) for machine in machines)
+        names = ", ".join(machine.name for machine in machines)
+        if level >= REDUNDANCY_LEVEL and len(machines) < REDUNDANT_MACHINES and role not in province.redundancy_waivers:
+            yield Problem(
+                at_role,
+                f"{role.value} is security level {level} and runs on {len(machines)} machine ({names}): from level "
+                f"{REDUNDANCY_LEVEL} it needs {REDUNDANT_MACHINES} machines behind `virtual_ips.{role.value}`, "
+                f"or a `redundancy_waivers.{role.value}` entry with its reason",
+            )
+        if len(machines) >= REDUNDANT_MACHINES and role not in province.virtual_ips:
+            yield Problem(
+                at_role,
+                f"{len(machines)} {role.value} machines ({names}) and no `virtual_ips.{role.value}`: declare the one "
+                "address their consumers use",
+            )
+    for role in province.virtual_ips:
+        here = ("virtual_ips", role.value)
+        zone_names = _zones_of(province, role)
+        if role not in REDUNDANT_ROLES:
+            yield Problem(here, f"{role.value} takes no virtual IP; roles that do: {_role_list()}", at_key=True)
+        elif not zone_names:
+            yield Problem(here, f"no service machine has role {role.value}", at_key=True)
+        elif len(zone_names) > 1:
+            yield Problem(
+                (*here, "ip"),
+                f"the {role.value} machines sit in zones {', '.join(map(repr, zone_names))}: a virtual IP moves "
+                "only within one zone (one VLAN); put them in one zone",
+            )
+    yield from _duplicates(
+        (
+            (
+                ("virtual_ips", role.value, "virtual_router_id"),
+                f"{province.virtual_ips[role].virtual_router_id} in zone {zone!r}",
+            )
+            for role, zone in _virtual_ip_zones(province).items()
+        ),
+        "virtual router id",
+    )
+    for role in province.redundancy_waivers:
+        here = ("redundancy_waivers", role.value)
+        machines = province.machines_with_role(role)
+        if role not in REDUNDANT_ROLES:
+            yield Problem(here, f"{role.value} needs no redundancy waiver; roles that do: {_role_list()}", at_key=True)
+        elif len(machines) >= REDUNDANT_MACHINES:
+            yield Problem(here, f"{role.value} runs on {len(machines)} machines: remove the waiver", at_key=True)
+        elif max((province.machine_level(m) for m in machines), default=0) < REDUNDANCY_LEVEL:
+            yield Problem(
+                here,
+                f"{role.value} is below security level {REDUNDANCY_LEVEL} and needs no redundancy: remove the waiver",
+                at_key=True,
+            )
+
+
+def _role_list() -> str:
+    return ", ".join(role.value for role in REDUNDANT_ROLES)
 
 
 def operators(province: Province) -> Iterator[Problem]:
@@ -284,6 +374,8 @@ def _human(value: Decimal, resource: str) -> str:
 RULES: tuple[Callable[[Province], Iterable[Problem]], ...] = (
     zones,
     service_machines,
+    addresses,
+    redundancy,
     operators,
     agencies,
     shared_services,

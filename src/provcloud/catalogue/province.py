@@ -19,6 +19,7 @@ from provcloud.catalogue.network import Network
 from provcloud.catalogue.operator import Operator
 from provcloud.catalogue.platform import Platform
 from provcloud.catalogue.quota_tier import QuotaTier
+from provcloud.catalogue.redundancy import RedundancyWaiver, VirtualIp
 from provcloud.catalogue.security_controls import SecurityControls
 from provcloud.catalogue.service_machine import MachineRole, ServiceMachine
 
@@ -62,6 +63,12 @@ class Province(CatalogueModel):
     """The province's own cluster; for a hosted province, derived from its provider (not written)."""
     network: Network
     service_machines: list[ServiceMachine] = Field(min_length=1)
+    virtual_ips: dict[MachineRole, VirtualIp] = Field(default_factory=dict)
+    """The address each redundant common service answers on, by role; required for a role with two
+    machines or more (consumers, the national platform and egress rules then use this one address)."""
+    redundancy_waivers: dict[MachineRole, RedundancyWaiver] = Field(default_factory=dict)
+    """Roles allowed to run on fewer machines than their security level asks (level 4 and up: two),
+    each with its documented reason."""
     national_platform: NationalPlatform
     time_sources: list[str] = Field(min_length=1)
     """The province's own NTP servers (addresses or names)."""

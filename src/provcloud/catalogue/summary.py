@@ -1,4 +1,4 @@
-"""A province at a glance: agencies by kind, tier and security level; machines by zone."""
+"""A province at a glance: agencies by kind, tier and security level; machines and virtual IPs by zone."""
 
 from collections import Counter
 
@@ -24,8 +24,14 @@ def province_summary(province: Province) -> RenderableType:
     machines = Table(title="service machines by zone", title_justify="left", show_edge=False)
     for column in ("zone", "machine", "role", "address"):
         machines.add_column(column)
-    for machine in sorted(province.service_machines, key=lambda m: (m.zone, m.ip)):
-        machines.add_row(machine.zone, machine.name, machine.role.value, str(machine.ip))
+    rows = [(m.zone, m.ip, m.name, m.role.value) for m in province.service_machines]
+    rows += [
+        (pair[0].zone, virtual_ip.ip, "(virtual IP)", role.value)
+        for role, virtual_ip in province.virtual_ips.items()
+        if (pair := province.machines_with_role(role))
+    ]
+    for zone, ip, name, role_name in sorted(rows):
+        machines.add_row(zone, name, role_name, str(ip))
     tables = Columns(
         [
             _count_table("agencies by kind", "kind", Counter(a.kind.value for a in agencies)),

@@ -1,0 +1,42 @@
+"""Redundancy of the common services: which roles must run as a redundant pair and from which
+security level, the virtual IP a pair answers on, and the waiver a province declares when it cannot
+(yet) run a pair."""
+
+from ipaddress import IPv4Address
+from typing import Annotated
+
+from pydantic import Field
+
+from provcloud.catalogue.base import PLAIN_TEXT_PATTERN, CatalogueModel
+from provcloud.catalogue.service_machine import MachineRole
+
+REDUNDANT_ROLES = (MachineRole.lgsp_node, MachineRole.docsystem_app, MachineRole.docsystem_db)
+"""The common services every agency depends on: losing one machine of them stops the province.
+Backups and the lab's national stand-in serve no agency traffic."""
+
+REDUNDANCY_LEVEL = 4
+"""Circular 12/2022/TT-BTTTT asks systems of security level 4 and up to be designed for availability:
+from this level a common service runs on `REDUNDANT_MACHINES` machines or declares a waiver."""
+
+REDUNDANT_MACHINES = 2
+
+WaiverReason = Annotated[str, Field(min_length=20, max_length=500, pattern=PLAIN_TEXT_PATTERN)]
+
+
+class VirtualIp(CatalogueModel):
+    """The one address a redundant service answers on: keepalived (VRRP) keeps it on a healthy
+    machine of the role and moves it within seconds when that machine or its service dies."""
+
+    ip: IPv4Address
+    """A free host address of the zone the role's machines sit in (all of them in one zone)."""
+    virtual_router_id: int = Field(ge=1, le=255)
+    """The VRRP virtual router id, unique in the zone: ask the network team which ids the zone's
+    routers already use (they often run VRRP on the same VLAN)."""
+
+
+class RedundancyWaiver(CatalogueModel):
+    """A documented exception: the role runs on fewer machines than its security level asks."""
+
+    reason: WaiverReason
+    """Why, who accepted the risk and until when, e.g. `second node budgeted for 2027; accepted by the
+    Department of Science and Technology on 2026-11-02`."""
