@@ -12,7 +12,7 @@ from provcloud.plan.model import Plan, PlannedObject
 from provcloud.plan.run import make_plan
 from provcloud.plan.stack_config import find_stack
 
-PROJECT_PARTS = ("provinces", "stacks", "policies", "templates")
+PROJECT_PARTS = ("provinces", "providers", "stacks", "policies", "templates")
 
 
 def province_slugs() -> list[str]:

@@ -29,7 +29,7 @@ def readme_commands() -> list[str]:
 @pytest.mark.parametrize("command", readme_commands())
 def test_readme_command_works(command: str, tmp_path: Path) -> None:
     project = tmp_path / "project"
-    for folder in ("provinces", "templates", "docs", "stacks", "policies", "inventories"):
+    for folder in ("provinces", "providers", "templates", "docs", "stacks", "policies", "inventories"):
         if (ROOT / folder).is_dir():
             shutil.copytree(ROOT / folder, project / folder)
     args = [arg.replace("/tmp/", f"{tmp_path}/") for arg in shlex.split(command)[1:]]

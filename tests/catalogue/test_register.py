@@ -48,7 +48,7 @@ def test_generated_catalogues_are_what_the_register_gives() -> None:
 
 
 def project(tmp_path: Path) -> Path:
-    for part in ("provinces", "templates", "stacks", "inventories"):
+    for part in ("provinces", "providers", "templates", "stacks", "inventories"):
         shutil.copytree(ROOT / part, tmp_path / part)
     return tmp_path
 

@@ -239,6 +239,15 @@ def register(province: Province) -> Iterator[Problem]:
     entry = listed.provinces.get(province.admin_unit_code)
     if entry is None:  # the demo (99) and synthetic provinces are not in the register
         return
+    if province.name != entry.name:
+        # An illustrative province that borrowed an assigned code would otherwise be synced,
+        # routed and reported as that province.
+        yield Problem(
+            ("admin_unit_code",),
+            f"{entry.code} is {entry.name} in the register ({listed.source}), not {province.name!r}: "
+            "use that province's name, or a code the register does not assign",
+        )
+        return
     for i, agency in enumerate(province.agencies):
         code = agency.admin_unit_code
         if agency.kind not in COMMUNE_LEVEL or code is None or entry.ward(code) is not None:

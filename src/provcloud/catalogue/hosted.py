@@ -45,7 +45,7 @@ def load_provider(file: Path) -> ProviderSource:
 
     from provcloud.catalogue.loader import _from_pydantic, _parse
 
-    data, root = _parse(file)
+    data, root = _parse(file, None)
     if not isinstance(data, dict) or root is None:
         raise CatalogueError([LocatedProblem(file, 1, 1, (), "a provider file is a mapping of fields")])
     try:
