@@ -325,19 +325,24 @@ def storage_classes(province: Province) -> Iterator[Problem]:
     )
 
 
+def tenants_total(province: Province, resource: str) -> Decimal:
+    """What the agencies' quota tiers add up to for `resource` (cpu, memory or storage)."""
+    return sum(
+        (
+            parse_quantity(getattr(province.quota_tiers[a.tier], resource))
+            for a in province.agencies
+            if a.tier in province.quota_tiers
+        ),
+        Decimal(0),
+    )
+
+
 def capacity(province: Province) -> Iterator[Problem]:
     capacity = province.platform.capacity
     if capacity is None:
         return
     for resource in ("cpu", "memory", "storage"):
-        total = sum(
-            (
-                parse_quantity(getattr(province.quota_tiers[a.tier], resource))
-                for a in province.agencies
-                if a.tier in province.quota_tiers
-            ),
-            Decimal(0),
-        )
+        total = tenants_total(province, resource)
         available = parse_quantity(getattr(capacity, resource))
         if total > available:
             yield Problem(

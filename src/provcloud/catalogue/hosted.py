@@ -13,6 +13,7 @@ from typing import Any
 
 from yaml.nodes import Node
 
+from provcloud.catalogue.checks import tenants_total
 from provcloud.catalogue.problem import CatalogueError, FieldPath, LocatedProblem, Problem
 from provcloud.catalogue.provider import Provider
 from provcloud.catalogue.province import Province
@@ -155,14 +156,7 @@ def hosted_problems(province: Province, source: ProviderSource) -> Iterator[Prob
     allotment = provider.provinces[province.slug]
     here = ("provinces", province.slug)
     for resource in ("cpu", "memory", "storage"):
-        total = sum(
-            (
-                parse_quantity(getattr(province.quota_tiers[a.tier], resource))
-                for a in province.agencies
-                if a.tier in province.quota_tiers
-            ),
-            Decimal(0),
-        )
+        total = tenants_total(province, resource)
         if total > parse_quantity(getattr(allotment, resource)):
             yield Problem(
                 ("hosting", "provider"),
