@@ -64,8 +64,9 @@ class Province(CatalogueModel):
     network: Network
     service_machines: list[ServiceMachine] = Field(min_length=1)
     virtual_ips: dict[MachineRole, VirtualIp] = Field(default_factory=dict)
-    """The address each redundant common service answers on, by role; required for a role with two
-    machines or more (consumers, the national platform and egress rules then use this one address)."""
+    """The one address a redundant common service is to answer on, by role; required for a role with
+    two machines or more, and checked with every other address of the plan. Not yet carried by the
+    machines (no VRRP role yet) nor used by consumers: see docs/catalogue.md."""
     redundancy_waivers: dict[MachineRole, RedundancyWaiver] = Field(default_factory=dict)
     """Roles allowed to run on fewer machines than their security level asks (level 4 and up: two),
     each with its documented reason."""
