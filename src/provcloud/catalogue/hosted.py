@@ -69,49 +69,36 @@ def attach_provider(file: Path, root: Node, data: dict[str, Any]) -> tuple[Provi
         return None, data  # the schema reports the malformed fields
     provider_file = providers_dir_for(file) / f"{hosting['provider']}.yml"
     if "platform" in data:
-        raise CatalogueError(
-            [
-                locate_in(
-                    file,
-                    root,
-                    Problem(
-                        ("platform",),
-                        f"a hosted province declares no cluster of its own: its platform is provider "
-                        f"{hosting['provider']}'s cluster ({provider_file}); remove `platform` (keep `hosting`)",
-                        at_key=True,
-                    ),
-                )
-            ]
+        raise _refused(
+            file,
+            root,
+            Problem(
+                ("platform",),
+                f"a hosted province declares no cluster of its own: its platform is provider "
+                f"{hosting['provider']}'s cluster ({provider_file}); remove `platform` (keep `hosting`)",
+                at_key=True,
+            ),
         )
     if not provider_file.is_file():
         known = ", ".join(sorted(p.stem for p in provider_file.parent.glob("*.yml"))) or "none"
-        raise CatalogueError(
-            [
-                locate_in(
-                    file,
-                    root,
-                    Problem(
-                        ("hosting", "provider"),
-                        f"unknown provider {hosting['provider']!r}: {provider_file} does not exist "
-                        f"(providers: {known})",
-                    ),
-                )
-            ]
+        raise _refused(
+            file,
+            root,
+            Problem(
+                ("hosting", "provider"),
+                f"unknown provider {hosting['provider']!r}: {provider_file} does not exist (providers: {known})",
+            ),
         )
     source = load_provider(provider_file)
     if slug not in source.provider.provinces:
-        raise CatalogueError(
-            [
-                locate_in(
-                    file,
-                    root,
-                    Problem(
-                        ("hosting", "provider"),
-                        f"provider {source.provider.slug} does not host {slug!r} "
-                        f"({source.at(('provinces',))}: {', '.join(sorted(source.provider.provinces))})",
-                    ),
-                )
-            ]
+        raise _refused(
+            file,
+            root,
+            Problem(
+                ("hosting", "provider"),
+                f"provider {source.provider.slug} does not host {slug!r} "
+                f"({source.at(('provinces',))}: {', '.join(sorted(source.provider.provinces))})",
+            ),
         )
     return source, {**data, "platform": derived_platform(hosting, slug, source.provider)}
 
@@ -230,3 +217,8 @@ def _human(value: Decimal, resource: str) -> str:
 def locate_in(file: Path, root: Node, problem: Problem) -> LocatedProblem:
     path, line, column = position(root, problem.path, problem.at_key)
     return LocatedProblem(file, line, column, path, problem.message)
+
+
+def _refused(file: Path, root: Node, problem: Problem) -> CatalogueError:
+    """The error for a hosted province refused before its platform can be derived (one problem)."""
+    return CatalogueError([locate_in(file, root, problem)])
