@@ -12,7 +12,9 @@ from provcloud.plan.model import Plan, PlannedObject
 from provcloud.plan.run import make_plan
 from provcloud.plan.stack_config import find_stack
 
-PROJECT_PARTS = ("provinces", "providers", "stacks", "policies", "templates")
+# Every folder of project data the commands read (catalogues, providers, stacks, policy pack,
+# templates, inventories, docs): one list, so a test's copy of the project is never missing one.
+PROJECT_PARTS = ("provinces", "providers", "stacks", "policies", "templates", "inventories", "docs")
 
 
 def province_slugs() -> list[str]:
@@ -31,7 +33,7 @@ def objects(plan: Plan, kind: str, namespace: str | None = None) -> list[Planned
 
 
 def project_copy(target: Path, with_source: bool = False) -> Path:
-    """A copy of the project (catalogues, stack, policy pack, templates) a test may edit."""
+    """A copy of the project's data (PROJECT_PARTS, and `src` if asked) a test may edit."""
     for part in PROJECT_PARTS + (("src",) if with_source else ()):
         shutil.copytree(ROOT / part, target / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     return target

@@ -7,12 +7,12 @@ lab tests.
 
 import re
 import shlex
-import shutil
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, run_provcloud
+from plan_helpers import project_copy
 
 
 def readme_commands() -> list[str]:
@@ -28,10 +28,7 @@ def readme_commands() -> list[str]:
 
 @pytest.mark.parametrize("command", readme_commands())
 def test_readme_command_works(command: str, tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    for folder in ("provinces", "providers", "templates", "docs", "stacks", "policies", "inventories"):
-        if (ROOT / folder).is_dir():
-            shutil.copytree(ROOT / folder, project / folder)
+    project = project_copy(tmp_path / "project")
     args = [arg.replace("/tmp/", f"{tmp_path}/") for arg in shlex.split(command)[1:]]
     result = run_provcloud(*args, cwd=project)
     assert result.returncode == 0, f"`{command}` failed:\n{result.stdout}\n{result.stderr}"

@@ -9,6 +9,7 @@ from vietnam_provinces import Province as RegisterProvince
 from vietnam_provinces import Ward
 
 from conftest import ROOT, run_provcloud
+from plan_helpers import project_copy
 from provcloud.catalogue import load_province
 from provcloud.catalogue.checks import COMMUNE_LEVEL
 
@@ -47,14 +48,8 @@ def test_generated_catalogues_are_what_the_register_gives() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def project(tmp_path: Path) -> Path:
-    for part in ("provinces", "providers", "templates", "stacks", "inventories"):
-        shutil.copytree(ROOT / part, tmp_path / part)
-    return tmp_path
-
-
 def test_from_register_writes_a_province_that_validates(tmp_path: Path) -> None:
-    root = project(tmp_path)
+    root = project_copy(tmp_path)
     for file in [root / "provinces" / "hue.yml", root / "stacks" / "platform" / "Pulumi.hue.yaml"]:
         file.unlink()
     shutil.rmtree(root / "inventories" / "hue")
@@ -64,13 +59,13 @@ def test_from_register_writes_a_province_that_validates(tmp_path: Path) -> None:
 
 
 def test_a_province_code_not_in_the_register_is_refused(tmp_path: Path) -> None:
-    result = run_provcloud("new-province", "--from-register", "47", cwd=project(tmp_path))
+    result = run_provcloud("new-province", "--from-register", "47", cwd=project_copy(tmp_path))
     assert result.returncode == 1
     assert "province code '47' is not in the register" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_ward_code_the_register_does_not_have_is_located(tmp_path: Path) -> None:
-    root = project(tmp_path)
+    root = project_copy(tmp_path)
     file = root / "provinces" / "hue.yml"
     lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
     number = next(i for i, line in enumerate(lines) if '"19768"' in line)
@@ -88,7 +83,7 @@ def test_sync_rewrites_only_register_lines_and_reports_each_change(tmp_path: Pat
 
     from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
 
-    root = project(tmp_path)
+    root = project_copy(tmp_path)
     rows = json.loads(Path(NESTED_DIVISIONS_JSON_PATH).read_text(encoding="utf-8"))
     hue = next(row for row in rows if row["code"] == 46)
     by_code = {f"{w['code']:05d}": w for w in hue["wards"]}
