@@ -22,8 +22,8 @@ import pytest
 from conftest import ROOT, run_provcloud, start_provcloud, stop_group
 from provcloud.catalogue import Province, load_province
 from provcloud.lab.host import REQUIRED_COMMANDS
-from provcloud.lab.paths import known_hosts, ssh_key
-from provcloud.lab.plan import ADMIN_USER, LabPlan, plan_lab
+from provcloud.lab.machine import ssh
+from provcloud.lab.plan import LabPlan, plan_lab
 
 SLUG = "demo"
 LAST_TESTS = ("test_down.py",)
@@ -66,28 +66,7 @@ class Lab:
 
 
 def lab_ssh(plan: LabPlan, machine: str, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    address = str(plan.machine(machine).address.ip)
-    return subprocess.run(
-        [
-            "ssh",
-            "-i",
-            str(ssh_key(plan.slug)),
-            "-o",
-            f"UserKnownHostsFile={known_hosts(plan.slug)}",
-            "-o",
-            "StrictHostKeyChecking=yes",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "ConnectTimeout=10",
-            f"{ADMIN_USER}@{address}",
-            command,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return ssh(plan, plan.machine(machine), command, timeout)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -1,6 +1,5 @@
 """The lab's plan, read from the catalogue (no root needed): addresses, routes, names, containment."""
 
-from ipaddress import IPv4Network
 from pathlib import Path
 
 import pytest
@@ -10,11 +9,12 @@ from provcloud.catalogue import load_province
 from provcloud.errors import UserError
 from provcloud.lab import host
 from provcloud.lab.dev_province import write_dev_copy
-from provcloud.lab.machine import hosts_file, network_file, nspawn_command
+from provcloud.lab.machine import hosts_template, nspawn_command, seed
 from provcloud.lab.mirror import Mirror
 from provcloud.lab.network import nft_ruleset
-from provcloud.lab.plan import plan_lab
+from provcloud.lab.plan import ADMIN_USER, plan_lab
 from provcloud.lab.proxy import proxy_config
+from provcloud.platform.service_vm import PLATFORM_NAMESPACES, virtual_machine
 
 DEMO = load_province(ROOT / "provinces" / "demo.yml")
 
@@ -24,18 +24,23 @@ def dev_copy(tmp_path: Path, slug: str, zone_base: int) -> Path:
     return write_dev_copy(ROOT / "provinces" / "demo.yml", tmp_path, slug, slug, zone_base, national_third=254)
 
 
-def test_every_machine_gets_its_catalogue_address_and_no_default_route() -> None:
+def test_every_machine_is_seeded_with_the_plans_own_cloud_init() -> None:
+    """The seed is what the platform stack gives the machine's VirtualMachine: the same user-data
+    (with the lab's key as admin key) and byte for byte the same network-config, MAC included."""
     plan = plan_lab(DEMO)
-    by_name = {machine.name: machine for machine in plan.machines}
-    assert str(by_name["lgsp-01"].address) == "198.18.0.10/24"
-    assert by_name["lgsp-01"].bridge == "demo-dmz"
-    for machine in plan.machines:
-        destinations = {route.destination for route in machine.routes}
-        assert IPv4Network("0.0.0.0/0") not in destinations, f"{machine.name} has a default route"
-        zones = {zone.cidr for zone in DEMO.network.zones.values()}
-        assert destinations <= zones, f"{machine.name} routes outside the province's zones: {destinations - zones}"
-        text = network_file(machine)
-        assert f"Address={machine.address}" in text and "\nDHCP=" not in text
+    declared = [entry for entry in DEMO.service_machines if entry.role in PLATFORM_NAMESPACES]
+    assert len(declared) == 4, "the demo declares four VMs"
+    for entry in declared:
+        vm = virtual_machine(DEMO, entry, ADMIN_USER, ("ssh-ed25519 AAAAlab lab",))
+        disk = next(v["cloudInitNoCloud"] for v in vm["spec"]["template"]["spec"]["volumes"] if "cloudInitNoCloud" in v)
+        files = seed(DEMO, entry, "ssh-ed25519 AAAAlab lab\n")
+        assert files["user-data"] == disk["userData"], entry.name
+        assert files["network-config"] == disk["networkData"], entry.name
+        machine = plan.machine(entry.name)
+        assert f"addresses: [{machine.address}]" in files["network-config"]
+        assert f"via: {machine.gateway}" in files["network-config"]
+        interface = vm["spec"]["template"]["spec"]["domain"]["devices"]["interfaces"][0]
+        assert f'macaddress: "{interface["macAddress"]}"' in files["network-config"]
 
 
 def test_bridges_carry_the_zone_gateways() -> None:
@@ -47,9 +52,10 @@ def test_bridges_carry_the_zone_gateways() -> None:
 
 def test_names_come_from_the_catalogue() -> None:
     plan = plan_lab(DEMO)
-    hosts = hosts_file(plan, plan.machines[0])
-    assert "198.18.0.10\tlgsp-01.demo.provcloud.test lgsp-01 lgsp.demo.provcloud.test" in hosts
-    assert "198.19.255.10\tndxp-peer.demo.provcloud.test ndxp-peer ndxp.national.test" in hosts
+    hosts = hosts_template(plan, "## template:jinja\n127.0.0.1 localhost\n")
+    assert hosts.startswith("## template:jinja\n127.0.0.1 localhost\n"), "cloud-init's own template is kept"
+    assert "\n198.18.0.10 lgsp-01.demo.provcloud.test lgsp-01 lgsp.demo.provcloud.test\n" in hosts
+    assert "\n198.19.255.10 ndxp-peer.demo.provcloud.test ndxp-peer ndxp.national.test\n" in hosts
 
 
 def test_the_proxy_is_the_catalogue_one_and_listens_only_on_the_bridges() -> None:

@@ -17,6 +17,9 @@ from provcloud.lab.paths import known_hosts, lab_dir, ssh_key
 from provcloud.lab.plan import DEBIAN_SUITE, LabPlan, Machine, plan_lab
 from provcloud.lab.state import LabState, MachineState
 
+CLOUD_INIT_TIMEOUT = 300
+"""Seconds cloud-init may take past sshd: its config and final stages (apt, ntp, timezone)."""
+
 
 class Reporter(Protocol):
     """How the lab tells the user what it does (the command shows it with rich)."""
@@ -98,8 +101,7 @@ def _bring_up(province: Province, plan: LabPlan, mirror: Mirror, state: LabState
             continue
         root = machine.mount_overlay(base, plan.slug, entry.name)
         if not machine.is_configured(plan.slug, entry.name):
-            host_key = machine.configure(plan, entry, public_key, [str(s) for s in province.dns.servers])
-            _add_known_host(plan, host_key)
+            machine.configure(plan, province, entry, public_key)
         supervisor = machine.start(plan.slug, entry)
         state.machines[entry.name] = MachineState(supervisor=supervisor, root=str(root))
         state.save()
@@ -111,8 +113,31 @@ def _bring_up(province: Province, plan: LabPlan, mirror: Mirror, state: LabState
         if late:
             logs = ", ".join(str(machine.machine_dir(plan.slug, m.name) / "console.log") for m in late)
             raise UserError(f"no sshd on {', '.join(m.name for m in late)}; boot logs: {logs}")
-        report.done(f"{len(started)} machine(s) up: sshd answering")
+        for entry in started:
+            host_key = machine.host_key_line(plan.slug, entry)
+            if host_key is None:
+                raise UserError(f"machine {entry.name}: sshd answers but cloud-init wrote no host key")
+            _add_known_host(plan, host_key)
+        with report.busy(f"cloud-init finishing on {len(started)} machine(s)"), ThreadPoolExecutor() as pool:
+            verdicts = list(pool.map(lambda entry: _cloud_init_result(plan, entry), started))
+        refused = [verdict for verdict in verdicts if verdict is not None]
+        if refused:
+            raise UserError("cloud-init did not finish cleanly:\n" + "\n".join(refused))
+        report.done(f"{len(started)} machine(s) up: configured by the plan's cloud-init, sshd answering")
     return changes
+
+
+def _cloud_init_result(plan: LabPlan, entry: Machine) -> str | None:
+    """None when the machine's cloud-init finished without error, else what it reported."""
+    try:
+        result = machine.ssh(plan, entry, "sudo -n cloud-init status --wait --long", timeout=CLOUD_INIT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return f"  {entry.name}: still running after {CLOUD_INIT_TIMEOUT} s"
+    if result.returncode == 0:
+        return None
+    detail = (result.stdout + result.stderr).strip().replace("\n", "\n    ")
+    log = machine.root_of(plan.slug, entry.name) / "var/log/cloud-init.log"
+    return f"  {entry.name} (exit {result.returncode}; its log: {log}):\n    {detail}"
 
 
 def _add_known_host(plan: LabPlan, line: str) -> None:

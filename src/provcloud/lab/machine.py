@@ -1,5 +1,5 @@
-"""One lab machine: an overlay on the base image, configured before its first boot, booted by
-systemd-nspawn under a supervisor the lab owns (by PID)."""
+"""One lab machine: an overlay on the base image, seeded with the plan's cloud-init before its first
+boot, booted by systemd-nspawn under a supervisor the lab owns (by PID)."""
 
 import os
 import shutil
@@ -10,11 +10,14 @@ import time
 import uuid
 from pathlib import Path
 
+from provcloud.catalogue import Province, ServiceMachine
 from provcloud.errors import UserError
 from provcloud.lab import cgroup
 from provcloud.lab.host import OwnedProcess, run
-from provcloud.lab.paths import lab_dir
-from provcloud.lab.plan import LabPlan, Machine
+from provcloud.lab.image import NIC_ENV
+from provcloud.lab.paths import known_hosts, lab_dir, ssh_key
+from provcloud.lab.plan import ADMIN_USER, LabPlan, Machine
+from provcloud.platform.cloud_init import mac_address, network_config, user_data
 
 MANAGED = "# provcloud lab: written when the machine was created"
 
@@ -43,31 +46,24 @@ def unmount(slug: str, name: str) -> None:
         run("umount", str(root))
 
 
+SEED = "var/lib/cloud/seed/nocloud"
+
+
 def is_configured(slug: str, name: str) -> bool:
-    return (root_of(slug, name) / "etc/systemd/network/10-host0.network").exists()
+    return (root_of(slug, name) / SEED / "meta-data").exists()
 
 
-def network_file(machine: Machine) -> str:
-    routes = "".join(
-        f"\n[Route]\nDestination={route.destination}\nGateway={route.gateway}\n" for route in machine.routes
+def hosts_template(plan: LabPlan, image_template: str) -> str:
+    """cloud-init's own /etc/hosts template with the province's names added: the lab stands in for
+    the province's DNS (catalogue `dns.servers`, absent here), and cloud-init (`manage_etc_hosts`)
+    rewrites /etc/hosts from this template on every boot."""
+    lines = [f"{address} {' '.join(names)}" for address, names in plan.hosts]
+    return (
+        image_template.rstrip("\n")
+        + "\n\n# provcloud lab: the province's names (the catalogue)\n"
+        + "\n".join(lines)
+        + "\n"
     )
-    return f"""{MANAGED}
-# Static address from the catalogue; routes only to the province's own zones, no default route.
-# (Named to sort before the image's 80-container-host0.network, which would use DHCP.)
-[Match]
-Name=host0
-
-[Network]
-Address={machine.address}
-LinkLocalAddressing=no
-IPv6AcceptRA=no
-{routes}"""
-
-
-def hosts_file(plan: LabPlan, machine: Machine) -> str:
-    lines = [MANAGED, "127.0.0.1\tlocalhost"]
-    lines += [f"{address}\t{' '.join(names)}" for address, names in plan.hosts]
-    return "\n".join(lines) + "\n"
 
 
 def resolv_conf(plan: LabPlan, servers: list[str]) -> str:
@@ -81,15 +77,30 @@ def resolv_conf(plan: LabPlan, servers: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def configure(plan: LabPlan, machine: Machine, public_key: str, dns_servers: list[str]) -> str:
-    """Write the machine's identity and settings into its upper layer; returns its SSH host key line."""
+def seed(province: Province, entry: ServiceMachine, public_key: str) -> dict[str, str]:
+    """The NoCloud seed: the user-data and network-config the platform stack gives this machine's VM
+    (the same functions, with the lab's key as the admin key), and its instance id."""
+    return {
+        "user-data": user_data(province, entry, ADMIN_USER, (public_key.strip(),)),
+        "network-config": network_config(province, entry),
+        "meta-data": f"instance-id: {province.slug}-{entry.name}\nlocal-hostname: {entry.name}\n",
+    }
+
+
+def configure(plan: LabPlan, province: Province, machine: Machine, public_key: str) -> None:
+    """Seed the machine's cloud-init and write what the lab stands in for (DNS, the package proxy)
+    into its upper layer. Addresses, accounts, keys and host keys come from cloud-init at first boot."""
     root = root_of(plan.slug, machine.name)
+    entry = next(m for m in province.service_machines if m.name == machine.name)
     (root / "etc/machine-id").write_text(uuid.uuid4().hex + "\n")
-    (root / "etc/hostname").write_text(machine.name + "\n")
-    (root / "etc/hosts").write_text(hosts_file(plan, machine))
+    nic = root / NIC_ENV
+    nic.parent.mkdir(parents=True, exist_ok=True)
+    nic.write_text(f"{MANAGED}\nMAC={mac_address(province, entry)}\n")
+    template = root / "etc/cloud/templates/hosts.debian.tmpl"
+    template.write_text(hosts_template(plan, template.read_text()))
     resolv = root / "etc/resolv.conf"
     resolv.unlink(missing_ok=True)
-    resolv.write_text(resolv_conf(plan, dns_servers))
+    resolv.write_text(resolv_conf(plan, [str(server) for server in province.dns.servers]))
     (root / "etc/apt/apt.conf.d/01provcloud-proxy").write_text(
         f'{MANAGED}\nAcquire::http::Proxy "{plan.proxy.url}";\nAcquire::https::Proxy "DIRECT";\n'
         'Acquire::http::Timeout "60";\nAcquire::Retries "3";\n'
@@ -100,30 +111,22 @@ def configure(plan: LabPlan, machine: Machine, public_key: str, dns_servers: lis
     # (the common role's update stamp then dates that refresh).
     (root / "var/lib/apt/periodic/update-success-stamp").unlink(missing_ok=True)
     os.utime(root / "var/lib/apt/lists", (0, 0))
-    home = root / "home" / plan.admin_user
-    uid, gid = _ids(root, plan.admin_user)
-    ssh = home / ".ssh"
-    ssh.mkdir(mode=0o700, exist_ok=True)
-    keys = ssh / "authorized_keys"
-    keys.write_text(public_key.strip() + "\n")
-    keys.chmod(0o600)
-    for path in (ssh, keys):
-        os.chown(path, uid, gid)
-    run("ssh-keygen", "-A", "-f", str(root))
-    host_key = (root / "etc/ssh/ssh_host_ed25519_key.pub").read_text().split()
-    # Written last: its presence marks a machine as configured.
-    network = root / "etc/systemd/network/10-host0.network"
-    network.write_text(network_file(machine))
-    names = ",".join([str(machine.address.ip), machine.name, machine.fqdn])
-    return f"{names} {host_key[0]} {host_key[1]}"
+    folder = root / SEED
+    folder.mkdir(parents=True, exist_ok=True)
+    # meta-data written last: its presence marks a machine as configured.
+    for name, text in seed(province, entry, public_key).items():
+        (folder / name).write_text(text, encoding="utf-8")
 
 
-def _ids(root: Path, user: str) -> tuple[int, int]:
-    for line in (root / "etc/passwd").read_text().splitlines():
-        fields = line.split(":")
-        if fields[0] == user:
-            return int(fields[2]), int(fields[3])
-    raise RuntimeError(f"the base image has no user {user}")
+def host_key_line(slug: str, machine: Machine) -> str | None:
+    """The known-hosts line of the host key cloud-init generated on first boot, read from the
+    machine's own disk (as trustworthy as a hypervisor's console): None before it exists."""
+    path = root_of(slug, machine.name) / "etc/ssh/ssh_host_ed25519_key.pub"
+    try:
+        kind, key = path.read_text().split()[:2]
+    except (FileNotFoundError, ValueError):
+        return None
+    return f"{','.join([str(machine.address.ip), machine.name, machine.fqdn])} {kind} {key}"
 
 
 def nspawn_command(slug: str, machine: Machine) -> list[str]:
@@ -186,6 +189,31 @@ def stop(slug: str, name: str, supervisor: OwnedProcess) -> None:
     if busy:
         raise UserError(f"machine {name}: processes still run in its cgroups {', '.join(busy)}")
     shutil.rmtree(machine_dir(slug, name), ignore_errors=True)
+
+
+def ssh(plan: LabPlan, machine: Machine, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`command` run as the admin user over SSH with the lab's key, host keys checked strictly."""
+    return subprocess.run(
+        [
+            "ssh",
+            "-i",
+            str(ssh_key(plan.slug)),
+            "-o",
+            f"UserKnownHostsFile={known_hosts(plan.slug)}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=10",
+            f"{plan.admin_user}@{machine.address.ip}",
+            command,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def ssh_ready(machine: Machine) -> bool:

@@ -1,7 +1,8 @@
 """The lab's network on the host: one bridge per zone, and the nftables table that keeps it contained.
 
-Containment has three layers, each sufficient alone:
-1. machines have no default route (only routes to the province's own zones);
+Containment has three layers:
+1. the machines' only router is their zone gateway, which is the host (the plan's network-config
+   routes everything off-zone through it), so every packet meets layers 2 and 3;
 2. the host forwards only packets that arrive on the lab's bridges (per-bridge `forwarding`; the
    host's global `ip_forward` is left alone);
 3. the lab's own nftables table drops every forwarded packet that enters or leaves one of the

@@ -1,19 +1,21 @@
 """What a province's lab consists of, computed from its catalogue alone (no root, no side effects).
 
 Every address comes from the catalogue: the zone gateway is the host's address on the zone's
-bridge; each service machine gets its catalogue address, and routes to the province's other zones
-through its gateway — and no default route, so nothing it sends can leave the host.
+bridge; each service machine gets its catalogue address and its default route through that gateway
+from the plan's own network-config (cloud-init). The host is that gateway, and its nftables table
+drops whatever would leave the lab's bridges, so nothing a machine sends can leave the host.
 """
 
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface
 from urllib.parse import urlsplit
 
 from provcloud.catalogue import Province
 from provcloud.errors import UserError
+from provcloud.platform.settings import DEFAULT_ADMIN_USER
 
-ADMIN_USER = "provcloud"
-"""The admin user the lab creates in every machine (sudo without password, lab key only)."""
+ADMIN_USER = DEFAULT_ADMIN_USER
+"""The admin user the plan's cloud-init creates in every machine (the stack's default; lab key only)."""
 PROXY_PORT = 3142
 """apt-cacher-ng's port when the catalogue names no `platform.apt_proxy`."""
 DEBIAN_SUITE = "bookworm"
@@ -28,12 +30,6 @@ class Bridge:
 
 
 @dataclass(frozen=True)
-class Route:
-    destination: IPv4Network
-    gateway: IPv4Address
-
-
-@dataclass(frozen=True)
 class Machine:
     name: str
     """The catalogue's host name, e.g. `lgsp-01`."""
@@ -42,7 +38,8 @@ class Machine:
     zone: str
     address: IPv4Interface
     bridge: str
-    routes: tuple[Route, ...]
+    gateway: IPv4Address
+    """The zone's gateway: the host's address on the machine's bridge."""
     fqdn: str
 
 
@@ -94,11 +91,6 @@ def plan_lab(province: Province) -> LabPlan:
     machines = []
     for entry in province.service_machines:
         zone = zones[entry.zone]
-        routes = tuple(
-            Route(destination=other.cidr, gateway=zone.gateway)
-            for other_name, other in zones.items()
-            if other_name != entry.zone
-        )
         machines.append(
             Machine(
                 name=entry.name,
@@ -106,7 +98,7 @@ def plan_lab(province: Province) -> LabPlan:
                 zone=entry.zone,
                 address=IPv4Interface(f"{entry.ip}/{zone.cidr.prefixlen}"),
                 bridge=zone.bridge,
-                routes=routes,
+                gateway=zone.gateway,
                 fqdn=province.machine_fqdn(entry),
             )
         )
