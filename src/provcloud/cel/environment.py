@@ -2,7 +2,9 @@
 cel-expr-python (Google's CEL runtime, the C++ implementation): the standard library, the strings
 extension at the version Kubernetes loads, the Kubernetes libraries of that version
 (`kubernetes_library`), and the admission variables. Nothing else: an expression using a function
-the API server lacks fails to compile, as it would when the policy is created."""
+the API server lacks fails to compile, as it would when the policy is created. An expression the
+API server would take but this runtime cannot evaluate (`UNEVALUABLE`) is refused too, saying so:
+a check that cannot run must not pass."""
 
 from dataclasses import dataclass
 from functools import cache
@@ -11,7 +13,7 @@ from typing import Any
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_strings
 
-from provcloud.cel.kubernetes_library import LibraryFunction, libraries, strings_version
+from provcloud.cel.kubernetes_library import UNEVALUABLE, LibraryFunction, libraries, strings_version
 
 ADMISSION_VARIABLES = ("object", "oldObject", "request", "params", "namespaceObject", "authorizer", "variables")
 """What a ValidatingAdmissionPolicy expression may name (k8s.io/apiserver plugin/policy/validating)."""
@@ -21,6 +23,8 @@ ADMISSION_VARIABLES = ("object", "oldObject", "request", "params", "namespaceObj
 class CompileError:
     expression: str
     reason: str
+    server_refuses: bool = True
+    """False when the API server would take the expression and only provcloud cannot check it."""
 
 
 def _declaration(function: LibraryFunction) -> cel.FunctionDecl:
@@ -30,7 +34,7 @@ def _declaration(function: LibraryFunction) -> cel.FunctionDecl:
     overload = cel.Overload(
         f"k8s_{function.name.replace('.', '_')}_{function.arity}",
         cel.Type.DYN,
-        [cel.Type.DYN] * function.arity,
+        [cel.Type.List(cel.Type.DYN) if function.on_list else cel.Type.DYN] + [cel.Type.DYN] * (function.arity - 1),
         function.member,
         function.impl or refuse,
     )
@@ -49,10 +53,11 @@ def compatibility_version(version: str) -> str:
 def kubernetes_environment(version: str) -> cel.Env:
     compatible = compatibility_version(version)
     functions = [_declaration(f) for library in libraries(compatible) for f in library.functions]
+    # As an extension, not `functions=`: an extension's overloads join those of a name another
+    # extension declared (`indexOf` on lists beside the strings extension's on strings).
     return cel.NewEnv(
         variables={name: cel.Type.DYN for name in ADMISSION_VARIABLES},
-        extensions=[ext_strings.ExtStrings(strings_version(compatible))],
-        functions=functions,
+        extensions=[ext_strings.ExtStrings(strings_version(compatible)), cel.CelExtension("kubernetes", functions)],
     )
 
 
@@ -64,4 +69,27 @@ def compile_expression(version: str, expression: str) -> "cel.Expression | Compi
         return kubernetes_environment(version).compile(expression)
     except RuntimeError as error:
         reason = str(error).removeprefix("INVALID_ARGUMENT: ").split("\n")[0]
-        return CompileError(expression, reason)
+        return _unevaluable(version, expression) or CompileError(expression, reason)
+
+
+def _unevaluable(version: str, expression: str) -> CompileError | None:
+    """Why a refused expression was refused, when it uses what the runtime cannot do at all: the
+    runtime's own message ("undeclared reference to 'i'") would hide it."""
+    compatible = compatibility_version(version)
+    for feature in UNEVALUABLE:
+        if not feature.usage.search(expression):
+            continue
+        if feature.in_version(compatible):
+            return CompileError(
+                expression,
+                f"{feature.name} are accepted by the Kubernetes {version} API server, but provcloud's CEL runtime "
+                f"cannot evaluate them, so this check cannot run on `{expression}`; write it with one-variable macros",
+                server_refuses=False,
+            )
+        major, minor = (int(part) for part in feature.introduced.split("."))
+        return CompileError(
+            expression,
+            f"{feature.name} arrived in Kubernetes {feature.introduced}, for new policies from {major}.{minor + 1}; "
+            f"the {version} API server refuses `{expression}`",
+        )
+    return None

@@ -7,10 +7,11 @@ introduced them, as read from k8s.io/apiserver `pkg/cel/environment/base.go` (ba
 
 Declaring exactly these (and no other extension) is what makes an expression the API server would
 refuse — cel-go's `flatten()`, `sortBy()`, `distinct()` from ext.Lists, which Kubernetes does not
-load — fail to compile here too. (Lists' `indexOf`/`lastIndexOf` on a list are not declared: the
-runtime's strings extension owns those names; an expression using them on a list is refused here
-although the API server would take it.) The functions provcloud's own policies could need offline have a
+load — fail to compile here too. The functions provcloud's own policies could need offline have a
 Python implementation; the rest compile, and evaluating one says it is not available offline.
+
+What the runtime cannot do at all is listed apart (`UNEVALUABLE`): two-variable comprehensions are
+macros of the parser, which cel-expr-python does not expand, so no declaration can add them.
 """
 
 import re
@@ -33,6 +34,9 @@ class LibraryFunction:
     """Arguments, the receiver of a member function included."""
     member: bool
     impl: Callable[..., Any] | None = None
+    on_list: bool = False
+    """Declared on a `list` receiver, not `dyn`: the strings extension declares the same name on
+    strings (`indexOf`, `lastIndexOf`), and two `dyn` receivers would be one overload twice."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,27 @@ class Library:
 
     def in_version(self, version: str) -> bool:
         return Version(self.introduced) <= Version(version)
+
+
+def _cel_equal(left: Any, right: Any) -> bool:
+    """CEL's equality on plain values: a bool equals only a bool (Python's `True == 1` is true,
+    CEL's is false), and lists and maps compare element by element under the same rule."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(_cel_equal(a, b) for a, b in zip(left, right, strict=True))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_cel_equal(left[key], right[key]) for key in left)
+    return bool(left == right)
+
+
+def _index_of(items: list[Any], item: Any) -> int:
+    return next((index for index, candidate in enumerate(items) if _cel_equal(candidate, item)), -1)
+
+
+def _last_index_of(items: list[Any], item: Any) -> int:
+    found = [index for index, candidate in enumerate(items) if _cel_equal(candidate, item)]
+    return found[-1] if found else -1
 
 
 def _members(*specs: tuple[str, int]) -> tuple[LibraryFunction, ...]:
@@ -62,6 +87,8 @@ LIBRARIES: tuple[Library, ...] = (
             LibraryFunction("sum", 1, True, lambda items: sum(items)),
             LibraryFunction("min", 1, True, lambda items: min(items)),
             LibraryFunction("max", 1, True, lambda items: max(items)),
+            LibraryFunction("indexOf", 2, True, _index_of, on_list=True),
+            LibraryFunction("lastIndexOf", 2, True, _last_index_of, on_list=True),
         ),
     ),
     Library(
@@ -160,3 +187,28 @@ def strings_version(version: str) -> int:
 
 def libraries(version: str) -> list[Library]:
     return [library for library in LIBRARIES if library.in_version(version)]
+
+
+@dataclass(frozen=True)
+class UnevaluableFeature:
+    """A part of the Kubernetes CEL language the Python runtime cannot compile or evaluate."""
+
+    name: str
+    introduced: str
+    usage: re.Pattern[str]
+    """How an expression uses it, looked for only once the runtime has refused the expression."""
+
+    def in_version(self, version: str) -> bool:
+        return Version(self.introduced) <= Version(version)
+
+
+UNEVALUABLE: tuple[UnevaluableFeature, ...] = (
+    UnevaluableFeature(
+        "two-variable comprehensions (all/exists/existsOne(i, v, ...), transformList, transformMap, transformMapEntry)",
+        "1.32",
+        re.compile(
+            r"\.\s*(?:all|exists|existsOne|exists_one)\s*\(\s*[A-Za-z_]\w*\s*,\s*[A-Za-z_]\w*\s*,"
+            r"|\.\s*(?:transformList|transformMap|transformMapEntry)\s*\("
+        ),
+    ),
+)

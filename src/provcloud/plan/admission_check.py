@@ -42,7 +42,9 @@ def check_admission_policies(objects: list[PlannedObject], version: str) -> tupl
                     SchemaError(
                         obj.display,
                         path,
-                        f"the Kubernetes {version} API server would refuse this CEL: {compiled.reason}",
+                        f"the Kubernetes {version} API server would refuse this CEL: {compiled.reason}"
+                        if compiled.server_refuses
+                        else f"provcloud cannot check this CEL: {compiled.reason}",
                     )
                 )
     return errors, f"{count} CEL expression(s) compiled by {CONSUMER.format(version=version)}"
