@@ -49,6 +49,7 @@ def measure(catalogue: Path, mode: str) -> dict[str, float]:
             program=timings.program,
             program_cpu=timings.program_cpu,
             schema=timings.schema,
+            consumers=timings.consumers,
             policies=timings.policies,
             objects=len(plan.objects),
         )
@@ -122,7 +123,7 @@ def main() -> None:
             return
         print(f"machine: {machine()}")
         print(f"{'province':<20}{'objects':>8}{'wall s':>8}{'cpu s':>7}{'program':>8}{'(cpu)':>7}", end="")
-        print(f"{'schema':>7}{'policies':>9}{'MiB':>6}  target (wall; cpu)")
+        print(f"{'schema':>7}{'checks':>7}{'policies':>9}{'MiB':>6}  target (wall; cpu)")
         rows = [(f.stem, f) for f in sorted((ROOT / "provinces").glob("*.yml"))]
         rows += [(f"synthetic {n}", synthetic(n, Path(folder))) for n in args.sizes]
         per_object: list[float] = []
@@ -135,7 +136,7 @@ def main() -> None:
                 verdict = f"≤ {target:.0f} s: {_met(r['wall'] <= target)}; {_met(r['cpu'] <= target)}"
             print(
                 f"{label:<20}{r['objects']:>8.0f}{r['wall']:>8.2f}{r['cpu']:>7.2f}{r['program']:>8.2f}"
-                f"{r['program_cpu']:>7.2f}{r['schema']:>7.2f}{r['policies']:>9.2f}{r['max_rss_mib']:>6.0f}  {verdict}"
+                f"{r['program_cpu']:>7.2f}{r['schema']:>7.2f}{r['consumers']:>7.2f}{r['policies']:>9.2f}{r['max_rss_mib']:>6.0f}  {verdict}"
             )
             if agencies:
                 per_object.append(r["program_cpu"] / r["objects"] * 1000)
