@@ -136,7 +136,8 @@ def main() -> None:
                 verdict = f"≤ {target:.0f} s: {_met(r['wall'] <= target)}; {_met(r['cpu'] <= target)}"
             print(
                 f"{label:<20}{r['objects']:>8.0f}{r['wall']:>8.2f}{r['cpu']:>7.2f}{r['program']:>8.2f}"
-                f"{r['program_cpu']:>7.2f}{r['schema']:>7.2f}{r['consumers']:>7.2f}{r['policies']:>9.2f}{r['max_rss_mib']:>6.0f}  {verdict}"
+                f"{r['program_cpu']:>7.2f}{r['schema']:>7.2f}{r['consumers']:>7.2f}{r['policies']:>9.2f}"
+                f"{r['max_rss_mib']:>6.0f}  {verdict}"
             )
             if agencies:
                 per_object.append(r["program_cpu"] / r["objects"] * 1000)
