@@ -1,6 +1,7 @@
 """Make a plan: run the stack program offline, then validate and judge what it declares."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from provcloud.plan.admission_check import check_admission_policies
 from provcloud.plan.capture import Capture, ProgramError, run_program
 from provcloud.plan.cloud_init_check import check_cloud_init
 from provcloud.plan.image_import_check import check_image_import
-from provcloud.plan.model import Plan, kubernetes_objects
+from provcloud.plan.model import Plan, SchemaError, kubernetes_objects
 from provcloud.plan.policies import policy_config, run_policies
 from provcloud.plan.stack_config import CATALOGUE_KEY, Stack
 from provcloud.plan.validation import validate_objects
@@ -58,11 +59,12 @@ def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings
     timings.schema = time.perf_counter() - started
     # Each consumer check: its refusals, and a line saying what it judged (or skipped, and why) and
     # how long it took — a user sees what the checks cost.
-    for check in (
+    checks: tuple[Callable[[], tuple[list[SchemaError], str]], ...] = (
         lambda: check_admission_policies(plan.objects, version),
         lambda: check_cloud_init(plan.objects),
         lambda: check_image_import(plan.objects, province),
-    ):
+    )
+    for check in checks:
         began = time.perf_counter()
         refusals, said = check()
         took = time.perf_counter() - began
