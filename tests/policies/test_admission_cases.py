@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 import yaml
+from packaging.version import Version
 
 from provcloud.catalogue import Province, load_province
+from provcloud.catalogue.platform import MINIMUM_KUBERNETES
 from provcloud.cel.admission import AdmissionRequest, User, judge
+from provcloud.cel.kubernetes_library import LIBRARIES
 from provcloud.platform.guardrails import guardrail_objects
 from provcloud.project import project_root
 
@@ -37,6 +40,16 @@ NAMESPACES: dict[str, dict[str, Any] | None] = {
 @pytest.fixture(scope="module")
 def demo() -> Province:
     return load_province(project_root() / "provinces" / "demo.yml")
+
+
+def _judged_versions() -> list[str]:
+    """The oldest Kubernetes a catalogue may name, the demo's, and the newest the CEL environment
+    knows a library for: a policy must mean the same on each (new functions would be refused on
+    the oldest, a changed strings extension would change a message)."""
+    newest = max((library.introduced for library in LIBRARIES), key=Version)
+    newest_server = f"1.{Version(newest).minor + 1}"  # the server of n compiles in n-1's environment
+    demo_version = load_province(project_root() / "provinces" / "demo.yml").platform.kubernetes_version
+    return sorted({MINIMUM_KUBERNETES, demo_version, newest_server}, key=Version)
 
 
 def _policies(province: Province) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
@@ -69,8 +82,9 @@ def test_every_policy_has_a_corpus_that_bites(demo: Province) -> None:
         )
 
 
+@pytest.mark.parametrize("version", _judged_versions())
 @pytest.mark.parametrize(("policy_name", "case"), _all_cases(), ids=lambda v: v if isinstance(v, str) else v["name"])
-def test_case(demo: Province, policy_name: str, case: dict[str, Any]) -> None:
+def test_case(demo: Province, policy_name: str, case: dict[str, Any], version: str) -> None:
     policy, binding = _policies(demo)[policy_name]
     operation = case.get("operation", "CREATE")
     request = AdmissionRequest(
@@ -81,7 +95,7 @@ def test_case(demo: Province, policy_name: str, case: dict[str, Any]) -> None:
         user=USERS[case.get("user", "tenant")],
         subresource=case.get("subresource", ""),
     )
-    decision = judge(policy, binding, request, demo.platform.kubernetes_version)
+    decision = judge(policy, binding, request, version)
     if "deny" in case:
         assert not decision.allowed, f"{policy_name} admitted what it must deny: {case['name']}"
         assert decision.message == case["deny"], f"{policy_name}: {case['name']}: message {decision.message!r}"

@@ -11,7 +11,7 @@ from provcloud.register.catalogue import is_generated
 # Per province: objects per kind. Tenants: Namespace, ResourceQuota, LimitRange, 3 NetworkPolicies
 # (default-deny, allow-ingress, allow-egress) and a RoleBinding per owner list. Platform: 3 namespaces
 # (lgsp, docsystem, backup) with the same 3 NetworkPolicies, a NetworkAttachmentDefinition per zone
-# of each namespace; cluster-wide: 4 admission policies with their bindings, the VM sizes.
+# of each namespace; cluster-wide: 7 admission policies with their bindings, the VM sizes.
 INVENTORY = {
     "demo": {
         "LimitRange": 7,
@@ -20,8 +20,8 @@ INVENTORY = {
         "NetworkPolicy": 7 * 3 + 3 * 4,
         "ResourceQuota": 7,
         "RoleBinding": 5,
-        "ValidatingAdmissionPolicy": 6,
-        "ValidatingAdmissionPolicyBinding": 6,
+        "ValidatingAdmissionPolicy": 7,
+        "ValidatingAdmissionPolicyBinding": 7,
         "VirtualMachine": 4,  # the lab-only national peer has no VM
         "VirtualMachineClusterInstancetype": 3,
     },
@@ -32,8 +32,8 @@ INVENTORY = {
         "NetworkPolicy": 110 * 3 + 3 * 4,
         "ResourceQuota": 110,
         "RoleBinding": 2,
-        "ValidatingAdmissionPolicy": 6,
-        "ValidatingAdmissionPolicyBinding": 6,
+        "ValidatingAdmissionPolicy": 7,
+        "ValidatingAdmissionPolicyBinding": 7,
         "VirtualMachine": 6,
         "VirtualMachineClusterInstancetype": 3,
     },
@@ -47,8 +47,8 @@ INVENTORY = {
             "NetworkPolicy": 2 * 3 + 3 * 4,
             "ResourceQuota": 2,
             "RoleBinding": 2,
-            "ValidatingAdmissionPolicy": 6,
-            "ValidatingAdmissionPolicyBinding": 6,
+            "ValidatingAdmissionPolicy": 7,
+            "ValidatingAdmissionPolicyBinding": 7,
             "VirtualMachine": 4,
             "VirtualMachineClusterInstancetype": 3,
         }

@@ -36,7 +36,9 @@ def test_out_writes_every_object_as_yaml(tmp_path: Path) -> None:
     assert (out / "platform-lgsp" / "virtualmachine-lgsp-01.yaml").is_file()
     config = json.loads((out / "policy-config.json").read_text(encoding="utf-8"))
     assert config["restrict_tenant_egress"] == {"egressRestrictedFromLevel": 3}
-    assert len(list(out.rglob("*.yaml"))) == 85
+    assert (
+        len(list(out.rglob("*.yaml"))) == 87
+    )  # one file per object: the sum of INVENTORY["demo"] in test_object_inventory.py
     # A second run replaces the folder; an unrelated folder is never replaced.
     assert run_provcloud("plan", "demo", "--out", str(out)).returncode == 0
     (tmp_path / "mine").mkdir()

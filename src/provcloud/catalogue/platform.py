@@ -3,7 +3,8 @@
 from ipaddress import IPv4Network
 from typing import Annotated
 
-from pydantic import Field
+from packaging.version import Version
+from pydantic import AfterValidator, Field
 
 from provcloud.catalogue.base import CatalogueModel, DnsLabel, DnsName, HttpUrl
 from provcloud.catalogue.quantity import Quantity
@@ -60,7 +61,23 @@ class Capacity(CatalogueModel):
     storage: Quantity
 
 
-KubernetesVersion = Annotated[str, Field(pattern=r"^1\.[0-9]{2}$", examples=["1.31"])]
+MINIMUM_KUBERNETES = "1.30"
+"""The guardrails are admissionregistration.k8s.io/v1 ValidatingAdmissionPolicies, GA (and served
+as v1) from Kubernetes 1.30: an older cluster would refuse every one of them at `pulumi up`."""
+
+
+def _at_least_minimum(version: str) -> str:
+    if Version(version) < Version(MINIMUM_KUBERNETES):
+        raise ValueError(
+            f"Kubernetes {version} is too old: provcloud's guardrails are ValidatingAdmissionPolicies "
+            f"(admissionregistration.k8s.io/v1), served from Kubernetes {MINIMUM_KUBERNETES}"
+        )
+    return version
+
+
+KubernetesVersion = Annotated[
+    str, Field(pattern=r"^1\.[0-9]{2}$", examples=["1.31"]), AfterValidator(_at_least_minimum)
+]
 
 
 class Platform(CatalogueModel):

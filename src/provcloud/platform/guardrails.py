@@ -1,7 +1,9 @@
 """Guardrails: cluster-wide ValidatingAdmissionPolicies that hold every tenant namespace to the
 province's rules, with messages a tenant understands. Native objects only (admissionregistration.k8s.io/v1)."""
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pulumi
 
@@ -132,6 +134,120 @@ def _registry_mirror_only(province: Province) -> list[Manifest]:
                     ),
                     "reason": "Forbidden",
                 }
+            ],
+        },
+    )
+
+
+# Where a VM's disk can come from. Registry and HTTP imports must use the province's mirrors, like
+# pods' images; a PVC, a snapshot, an upload or a blank disk brings nothing from outside. The others
+# (s3, gcs, imageio, vddk) pull from outside the province.
+_DISK_SOURCE_KINDS = ["registry", "http", "pvc", "snapshot", "upload", "blank"]
+_VM_SPEC = "object.spec.template.spec"
+_VM_HAS_SPEC = "object.kind == 'VirtualMachine' && has(object.spec.template) && has(object.spec.template.spec)"
+_DISK_SOURCES = (
+    # A DataVolume's source, a DataImportCron's template's, or each dataVolumeTemplate's of a VM.
+    "object.kind == 'DataVolume' ? (has(object.spec.source) ? [object.spec.source] : []) : "
+    "object.kind == 'DataImportCron' ? (has(object.spec.template) && has(object.spec.template.spec)"
+    " && has(object.spec.template.spec.source) ? [object.spec.template.spec.source] : []) : "
+    "has(object.spec.dataVolumeTemplates) ? object.spec.dataVolumeTemplates"
+    ".filter(t, has(t.spec) && has(t.spec.source)).map(t, t.spec.source) : []"
+)
+_DISK_IMAGES = (
+    # Images KubeVirt runs in the VM's launcher pod: container disks and a kernel-boot container.
+    f"({_VM_HAS_SPEC} && has({_VM_SPEC}.volumes) ? {_VM_SPEC}.volumes.filter(v, has(v.containerDisk))"
+    ".map(v, v.containerDisk.image) : [])"
+    f" + ({_VM_HAS_SPEC} && has({_VM_SPEC}.domain) && has({_VM_SPEC}.domain.firmware)"
+    f" && has({_VM_SPEC}.domain.firmware.kernelBoot) && has({_VM_SPEC}.domain.firmware.kernelBoot.container)"
+    f" ? [{_VM_SPEC}.domain.firmware.kernelBoot.container.image] : [])"
+)
+_HOOK_SIDECARS = "hooks.kubevirt.io/hookSidecars"
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]+)?$")
+
+
+def _image_origin(province: Province) -> str:
+    """`scheme://host[:port]` of the OS image URL, the province's image mirror. Checked against a
+    pattern without quotes before it goes into a CEL string literal."""
+    url = urlsplit(str(province.platform.os_image.url))
+    origin = f"{url.scheme}://{url.netloc}"
+    if not _ORIGIN.match(origin):
+        raise ValueError(f"platform.os_image.url: {origin!r} cannot be quoted in an admission policy")
+    return origin
+
+
+def _vm_disk_sources(province: Province) -> list[Manifest]:
+    mirror = province.platform.registry_mirror.rstrip("/") + "/"
+    origin = _image_origin(province) + "/"
+    kinds = _cel_list(_DISK_SOURCE_KINDS)
+    what = "object.kind + ' ' + object.metadata.name"
+    return _policy(
+        "vm-disk-sources",
+        (
+            ("kubevirt.io", "virtualmachines"),
+            ("cdi.kubevirt.io", "datavolumes"),
+            ("cdi.kubevirt.io", "dataimportcrons"),
+        ),
+        {
+            # KubeVirt's controller makes the DataVolumes of a VM's dataVolumeTemplates, judged on the VM.
+            "matchConditions": _not_platform(province, province.platform.kubevirt_namespace),
+            "variables": [
+                {"name": "sources", "expression": _DISK_SOURCES},
+                {"name": "images", "expression": _DISK_IMAGES},
+            ],
+            "validations": [
+                {
+                    "expression": f"variables.images.all(i, i.startsWith('{mirror}'))",
+                    "messageExpression": (
+                        f"{what} + ': disk images must come from the province registry mirror {mirror}; "
+                        f"not allowed: ' + variables.images.filter(i, !i.startsWith('{mirror}')).join(', ')"
+                    ),
+                    "reason": "Forbidden",
+                },
+                {
+                    "expression": f"variables.sources.all(s, s.all(k, k in {kinds}))",
+                    "messageExpression": (
+                        f"{what} + ': a disk may be imported from the province mirrors (registry, http) or made "
+                        "from a pvc, snapshot, upload or blank; not allowed: ' + variables.sources"
+                        f".filter(s, s.exists(k, !(k in {kinds}))).map(s, s.filter(k, !(k in {kinds})).join(', '))"
+                        ".join(', ')"
+                    ),
+                    "reason": "Forbidden",
+                },
+                {
+                    "expression": (
+                        "variables.sources.filter(s, has(s.registry)).all(s, has(s.registry.url)"
+                        f" && s.registry.url.startsWith('docker://{mirror}'))"
+                    ),
+                    "messageExpression": (
+                        f"{what} + ': a registry import must come from the province registry mirror, "
+                        f"source.registry.url docker://{mirror}...'"
+                    ),
+                    "reason": "Forbidden",
+                },
+                {
+                    "expression": (
+                        "variables.sources.filter(s, has(s.http)).all(s, has(s.http.url)"
+                        f" && s.http.url.startsWith('{origin}'))"
+                    ),
+                    "messageExpression": (
+                        f"{what} + ': an http import must come from the province image mirror, "
+                        f"source.http.url {origin}...'"
+                    ),
+                    "reason": "Forbidden",
+                },
+                {
+                    # A hook sidecar is an image given inside a JSON annotation, which CEL cannot read.
+                    "expression": (
+                        f"!({_VM_HAS_SPEC}) || !has(object.spec.template.metadata)"
+                        " || !has(object.spec.template.metadata.annotations)"
+                        f" || !('{_HOOK_SIDECARS}' in object.spec.template.metadata.annotations)"
+                    ),
+                    "messageExpression": (
+                        f"{what} + ': the {_HOOK_SIDECARS} annotation is not allowed for tenants "
+                        "(it runs images the province mirror rule cannot see)'"
+                    ),
+                    "reason": "Forbidden",
+                },
             ],
         },
     )
@@ -321,6 +437,7 @@ def guardrail_objects(province: Province) -> list[Manifest]:
         *_ingress_hosts(province),
         *_no_node_ports(),
         *_vm_instancetype(province),
+        *_vm_disk_sources(province),
         *_managed_objects(province),
         *_tenant_network_policies(province),
     ]
