@@ -74,7 +74,8 @@ def child(catalogue: Path, mode: str) -> dict[str, float]:
     )
     if output.returncode != 0:
         raise SystemExit(f"measuring {catalogue} ({mode}) failed:\n{output.stderr[-3000:]}")
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    measured: dict[str, float] = json.loads(output.stdout.strip().splitlines()[-1])
+    return measured
 
 
 def synthetic(agencies: int, folder: Path) -> Path:

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,5 +70,5 @@ def stop_group(process: subprocess.Popen[Any]) -> None:
 
 
 @pytest.fixture
-def provcloud():
+def provcloud() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run_provcloud

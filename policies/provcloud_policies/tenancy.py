@@ -136,12 +136,12 @@ def block_other_tenant_resources(resources: list[PolicyResource], config: Mappin
                                 policy.urn,
                             )
     for binding in of_kind(resources, "RoleBinding"):
-        namespace = meta(binding.props).get("namespace")
-        if namespace not in tenants:
+        bound_in = meta(binding.props).get("namespace")
+        if bound_in not in tenants:
             continue
         for subject in binding.props.get("subjects") or []:
             other = subject.get("namespace")
-            if subject.get("kind") == "ServiceAccount" and other in tenants and other != namespace:
+            if subject.get("kind") == "ServiceAccount" and other in tenants and other != bound_in:
                 yield (
                     f"{display(binding.resource_type, binding.props)} grants access to service account "
                     f"{other}/{subject.get('name')} of another tenant",

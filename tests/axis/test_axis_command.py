@@ -1,5 +1,6 @@
 """`provcloud axis inspect | verify | trace` as an operator runs them: output, exit codes, no tracebacks."""
 
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from provcloud.edxml.signing import sign
 from provcloud.message_log import Event, MessageLog, entry_for
 
 
-def assert_clean_failure(result, *expected: str) -> None:
+def assert_clean_failure(result: subprocess.CompletedProcess[str], *expected: str) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     for text in expected:
@@ -25,7 +26,7 @@ def assert_clean_failure(result, *expected: str) -> None:
 @pytest.fixture(scope="module")
 def signed_letter(
     tmp_path_factory: pytest.TempPathFactory, sender_signing: Issued, quang_ninh_ca: Issued, hcmc_ca: Issued
-):
+) -> Path:
     folder = tmp_path_factory.mktemp("axis")
     (folder / "letter.edxml").write_bytes(sign(letter(), sender_signing.key, [sender_signing.certificate]))
     (folder / "quang-ninh-ca.pem").write_bytes(quang_ninh_ca.pem)

@@ -1,6 +1,7 @@
 """The project's edXML XSD: in step with the catalogue's org-code rule, and it bites."""
 
 import re
+from collections.abc import Callable
 from importlib.resources import files
 
 import pytest
@@ -36,7 +37,7 @@ def test_a_built_letter_is_schema_valid() -> None:
         (lambda xml: xml.replace(b"<To>", b"<Cc>").replace(b"</To>", b"</Cc>"), "Cc"),
     ],
 )
-def test_the_schema_refuses_a_broken_field_naming_it(edit, expected: str) -> None:
+def test_the_schema_refuses_a_broken_field_naming_it(edit: Callable[[bytes], bytes], expected: str) -> None:
     problem = schema_problem(etree.fromstring(edit(to_bytes(letter()))))
     assert problem and expected in problem, problem
 

@@ -1,6 +1,7 @@
 """Attack tests: malformed or hostile edXML is refused with a reason, and nothing of it is read."""
 
 import base64
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -18,7 +19,7 @@ def refusal(data: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
     return refused.value.reason
 
 
-def test_external_entity_xxe_is_refused_and_the_file_never_read(tmp_path) -> None:
+def test_external_entity_xxe_is_refused_and_the_file_never_read(tmp_path: Path) -> None:
     secret = tmp_path / "secret"
     secret.write_text("TOP SECRET")
     hostile = to_bytes(letter(subject="PLACEHOLDER")).replace(b"PLACEHOLDER", b"&xxe;")
@@ -111,7 +112,7 @@ def test_attachment_content_that_is_not_base64_is_refused() -> None:
 # The byte check above refuses DTDs before lxml sees them; the parser underneath must be safe on its own.
 
 
-def test_the_parser_itself_never_reads_an_external_entity(tmp_path) -> None:
+def test_the_parser_itself_never_reads_an_external_entity(tmp_path: Path) -> None:
     secret = tmp_path / "secret"
     secret.write_text("TOP SECRET")
     hostile = f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]><x>&xxe;</x>'.encode()

@@ -1,6 +1,7 @@
 """The hash-chained message log: it reads back what was written and names the line a hand edited."""
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def written_log(path: Path, events: int = 4) -> Path:
     return path
 
 
-def edit_line(path: Path, number: int, change) -> None:
+def edit_line(path: Path, number: int, change: Callable[[str], str]) -> None:
     lines = path.read_text().splitlines(keepends=True)
     lines[number - 1] = change(lines[number - 1])
     path.write_text("".join(lines))

@@ -14,7 +14,7 @@ from axis.pki import NOW, Issued, agency_certificate, provincial_ca, tls_client_
 from provcloud.edxml.build import to_element
 from provcloud.edxml.certificates import TrustList
 from provcloud.edxml.errors import MessageRefused
-from provcloud.edxml.model import Status
+from provcloud.edxml.model import Document, Status
 from provcloud.edxml.notices import receive
 from provcloud.edxml.signing import SigningRefused, sign, verify
 
@@ -26,7 +26,9 @@ def refusal(data: bytes, trust: TrustList, at: datetime | None = None) -> str:
 
 
 @pytest.mark.parametrize("signing", ["sender_signing", "sender_signing_rsa"])
-def test_a_signed_letter_verifies_against_the_national_trust_list(signing: str, trust: TrustList, request) -> None:
+def test_a_signed_letter_verifies_against_the_national_trust_list(
+    signing: str, trust: TrustList, request: pytest.FixtureRequest
+) -> None:
     issued: Issued = request.getfixturevalue(signing)
     data = sign(letter(), issued.key, [issued.certificate])
     method = SignatureMethod.ECDSA_SHA256 if signing == "sender_signing" else SignatureMethod.RSA_SHA256
@@ -120,7 +122,12 @@ def test_signature_wrapping_the_signed_message_inside_a_forged_one_is_refused(
     signed = etree.fromstring(sign(letter(), sender_signing.key, [sender_signing.certificate]))
     forged = to_element(letter(subject="Giả mạo"))
     # The original signed edXML is hidden inside the forged message's header; the signature moved with it.
-    forged.find(".//{*}edXMLHeader").append(signed.find(".//{http://www.w3.org/2000/09/xmldsig#}Signature"))
+    header, signature = (
+        forged.find(".//{*}edXMLHeader"),
+        signed.find(".//{http://www.w3.org/2000/09/xmldsig#}Signature"),
+    )
+    assert header is not None and signature is not None
+    header.append(signature)
     assert refusal(etree.tostring(forged), trust) == "digest mismatch: the message was changed after it was signed"
 
 
@@ -156,10 +163,11 @@ def test_status_notices_are_signed_and_verified_too(hcmc_ca: Issued, trust: Trus
     assert verify(data, trust).message == receipt.notice
 
 
-def _sign_raw(document, issued: Issued) -> bytes:
+def _sign_raw(document: Document, issued: Issued) -> bytes:
     """Sign without provcloud's checks, as an attacker (or a careless system) could."""
     root = to_element(document)
     header = root.find(".//{*}edXMLHeader")
+    assert header is not None
     etree.SubElement(header, "{http://www.w3.org/2000/09/xmldsig#}Signature", Id="placeholder")
     signed = XMLSigner(
         signature_algorithm=SignatureMethod.ECDSA_SHA256, c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"

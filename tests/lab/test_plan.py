@@ -1,5 +1,7 @@
 """The lab's plan, read from the catalogue (no root needed): addresses, routes, names, containment."""
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -102,15 +104,15 @@ def test_labs_of_two_provinces_share_nothing(tmp_path: Path) -> None:
 
 
 def test_without_root_the_lab_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(host.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(UserError, match=r"provcloud lab needs root"):
         host.check_host()
 
 
 def test_missing_tools_are_named_with_their_debian_packages(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(host.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
     monkeypatch.setattr(
-        host.shutil, "which", lambda command: None if command in ("systemd-nspawn", "debootstrap") else "/usr/bin/x"
+        shutil, "which", lambda command: None if command in ("systemd-nspawn", "debootstrap") else "/usr/bin/x"
     )
     with pytest.raises(
         UserError, match=r"needs systemd-nspawn, debootstrap: .*apt-get install debootstrap systemd-container"

@@ -69,7 +69,7 @@ def case_resources(case: dict[str, Any]) -> list[CapturedResource]:
 def _load(file: Path) -> dict[str, Any]:
     data = yaml.safe_load(file.read_text(encoding="utf-8"))
     assert data["policy"] == file.stem, f"{file.name} must be named after its policy"
-    return data
+    return dict(data)
 
 
 PARAMS = [

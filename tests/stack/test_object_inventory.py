@@ -112,7 +112,8 @@ def test_stack_outputs_name_tenants_machines_and_counts() -> None:
 def test_storage_classes_follow_tiers_and_agencies() -> None:
     def hard(slug: str, namespace: str) -> dict[str, str]:
         (quota,) = objects(planned(slug), "ResourceQuota", namespace)
-        return quota.manifest["spec"]["hard"]
+        hard_limits: dict[str, str] = quota.manifest["spec"]["hard"]
+        return hard_limits
 
     fast = "fast-ssd.storageclass.storage.k8s.io"
     assert hard("demo", "demo-so-khcn")[f"{fast}/requests.storage"] == "500Gi"  # tier large may use it

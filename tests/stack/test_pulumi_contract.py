@@ -90,7 +90,7 @@ def test_the_adapter_captures_what_the_public_mock_api_sees(tmp_path: Path) -> N
         namespace: dict[str, Any] = {}
         exec(compile(PROGRAM, str(program), "exec"), namespace)  # the public path: the SDK's own MockMonitor
 
-        @pulumi.runtime.test
+        @pulumi.runtime.test  # type: ignore[untyped-decorator]  # the SDK's decorator carries no types
         def settle() -> None:
             return None
 

@@ -1,13 +1,15 @@
 """Objects are checked against the Kubernetes OpenAPI schema of the catalogue's version; KubeVirt
 and Multus objects for the fields their controllers need."""
 
+from typing import Any
+
 import pytest
 
 from provcloud.plan.model import PlannedObject
 from provcloud.plan.validation import schema_version, supported_versions, validate_objects
 
 
-def planned(manifest: dict) -> PlannedObject:
+def planned(manifest: dict[str, Any]) -> PlannedObject:
     meta = manifest["metadata"]
     return PlannedObject(manifest["apiVersion"], manifest["kind"], meta["name"], meta.get("namespace"), "urn", manifest)
 
