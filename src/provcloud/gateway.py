@@ -77,9 +77,13 @@ def call(
     source: IPv4Address | str | None = None,
     port: int = 443,
     timeout: float = 10.0,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
 ) -> Answer:
-    """GET `path` from the node at `address` (its certificate names the address), presenting the
-    client certificate `client` (certificate, key) and `token`, from the local address `source`."""
+    """`method` (GET) `path` on the node at `address` (its certificate names the address), presenting
+    the client certificate `client` (certificate, key) and `token`, from the local address `source`,
+    with any other `headers` and `body`."""
     context = ssl.create_default_context(cafile=str(ca))
     if client:
         context.load_cert_chain(str(client[0]), str(client[1]))
@@ -90,9 +94,9 @@ def call(
         timeout=timeout,
         source_address=(str(source), 0) if source else None,
     )
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    sent = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
     try:
-        connection.request("GET", path, headers=headers)
+        connection.request(method, path, body=body, headers=sent)
         response = connection.getresponse()
         return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode())
     finally:

@@ -55,6 +55,8 @@ def test_routes_of_demo_reach_machines_at_their_catalogue_address() -> None:
             "host": "docs.demo.provcloud.test",
             "address": "198.18.1.10:443",
             "upstream_path": "",
+            "pass_headers": ["X-Docsystem-Authorization"],
+            "max_body_size": "100m",
         },
         {
             "name": "ho-tich",
@@ -65,6 +67,9 @@ def test_routes_of_demo_reach_machines_at_their_catalogue_address() -> None:
             "host": "198.18.1.10",
             "address": "198.18.1.10:8081",
             "upstream_path": "/ho-tich",
+            # On the document system's machine, but not on its port: not the document system.
+            "pass_headers": [],
+            "max_body_size": "1m",
         },
     ]
 
@@ -149,7 +154,11 @@ def test_docsystem_secret_paths_and_agencies() -> None:
     assert {"slug": "so-khcn", "name": "Sở Khoa học và Công nghệ", "org_code": "000.02.00.H99"} in application[
         "docsystem_agencies"
     ]
-    assert len(application["docsystem_agencies"]) == len(DEMO.agencies)
+    # Only the agencies the catalogue makes consumers of the docsystem service get an account (hole 3).
+    assert sorted(a["slug"] for a in application["docsystem_agencies"]) == ["so-khcn", "so-tu-phap", "vp-ubnd"]
+    assert application["docsystem_allowed_clients"] == ["198.18.0.10/32", "198.18.3.0/24"]
+    assert host_vars("demo", lab=True)["docsys-app-01"]["docsystem_allowed_clients"][-1] == "198.18.1.1/32"
+    assert application["docsystem_upload_max_size"] == "100m"
 
 
 def test_backup_sources_and_the_backup_machine() -> None:
@@ -198,8 +207,8 @@ def test_a_time_source_serves_time_and_does_not_follow_itself() -> None:
 @pytest.mark.parametrize(
     ("machine", "rule"),
     [
-        ("docsys-app-01", ("document system (HTTPS) from the LGSP node and tenant egress", 443,
-                           ["10.48.0.11/32", "10.48.0.12/32", "10.48.128.0/17"])),
+        # Not the tenants' egress: agencies reach the document system only through the node (hole 3).
+        ("docsys-app-01", ("document system (HTTPS) from the LGSP node", 443, ["10.48.0.11/32", "10.48.0.12/32"])),
         ("backup-01", None),
     ],
 )  # fmt: skip

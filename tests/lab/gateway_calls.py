@@ -58,6 +58,9 @@ def get(
     source: IPv4Address,
     address: IPv4Address | None = None,
     ca: Path | None = None,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
 ) -> Answer:
     any_consumer = next(iter(consumers_of(lab).values()))
     return call(
@@ -69,6 +72,9 @@ def get(
         else None,
         token=token_of.credentials.token if token_of else None,
         source=source,
+        method=method,
+        headers=headers,
+        body=body,
     )
 
 

@@ -17,9 +17,11 @@ import pytest
 from conftest import run_provcloud
 from lab.conftest import Lab
 from lab.gateway_calls import Consumer, node_address, tenant_addresses
+from provcloud.ansible.lgsp_routes import docsystem_consumers
 from provcloud.catalogue.service_machine import MachineRole
 from provcloud.controller_state import state_dir
 from provcloud.docsystem_client import SERVICE, AgencyClient, DocsystemState, docsystem_state, sample_pdf
+from provcloud.errors import UserError
 
 pytestmark = pytest.mark.lab
 
@@ -74,8 +76,15 @@ def agency_client(lab: Lab, tenants: dict[str, Consumer], docsystem: DocsystemSt
     return client(lab, tenants[slug], docsystem.token(slug))
 
 
-def test_every_agency_has_its_cabinet_and_account(demo_lab: Lab, docsystem: DocsystemState) -> None:
-    assert set(docsystem.agencies) == {agency.slug for agency in demo_lab.province.agencies}
+def test_every_consumer_and_no_other_agency_has_its_cabinet_and_account(
+    demo_lab: Lab, docsystem: DocsystemState
+) -> None:
+    # Issue 11, hole 3: an agency the catalogue does not make a consumer of the document system gets
+    # no account and no token there.
+    consumers = set(docsystem_consumers(demo_lab.province))
+    assert set(docsystem.agencies) == consumers == {"vp-ubnd", "so-khcn", "so-tu-phap"}
+    with pytest.raises(UserError, match="no document-system token"):
+        docsystem.token(NOT_ALLOWED)
     for slug, objects in docsystem.agencies.items():
         assert set(objects) >= {"group_id", "cabinet_id", "document_type_id", "metadata_type_id", "user_id"}, slug
         assert docsystem.token(slug), f"no API token for {slug}"
@@ -128,8 +137,9 @@ def test_consumer_not_allowed_for_the_service_is_refused_at_the_gateway(
     demo_lab: Lab, tenants: dict[str, Consumer], docsystem: DocsystemState
 ) -> None:
     assert NOT_ALLOWED in tenants, f"{NOT_ALLOWED} should hold gateway credentials (it consumes another service)"
-    outsider = client(demo_lab, tenants[NOT_ALLOWED], docsystem.token(NOT_ALLOWED))
-    answer = outsider.cabinet_documents(docsystem.agencies[NOT_ALLOWED]["cabinet_id"])
+    # With a consumer's document-system token (stolen, say): the node still refuses the agency.
+    outsider = client(demo_lab, tenants[NOT_ALLOWED], docsystem.token(AGENCY_A))
+    answer = outsider.cabinet_documents(docsystem.agencies[AGENCY_A]["cabinet_id"])
     assert answer.status == 403, answer.body
     assert json.loads(answer.body)["code"] == 106, "the gateway, not the application, must refuse it"
 

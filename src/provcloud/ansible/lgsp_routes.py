@@ -8,8 +8,18 @@ gets the result as flat inputs (`lgsp_node_routes`, `lgsp_node_consumers`, ...).
 from typing import Any
 from urllib.parse import urlsplit
 
-from provcloud.catalogue import AgencyKind, Province
-from provcloud.service_ports import url_port
+from provcloud.catalogue import AgencyKind, MachineRole, Province
+from provcloud.catalogue.agency import SharedService
+from provcloud.service_ports import DOCSYSTEM_PORT, url_port
+
+DOCSYSTEM_CREDENTIAL_HEADER = "X-Docsystem-Authorization"
+"""How an agency's document-system token travels through the node (the node's own bearer token is
+in Authorization): passed on the document system's routes only, stripped on every other."""
+DOCSYSTEM_UPLOAD_MAX = "100m"
+"""The largest request body the document system takes (its nginx's client_max_body_size), and so
+the largest the node passes on its routes."""
+NODE_BODY_MAX = "1m"
+"""The largest request body the node passes on any other route (nginx's own default)."""
 
 NATIONAL_ADMIN_UNITS = (
     {"code": "01", "name": "Thành phố Hà Nội", "level": "province"},
@@ -35,14 +45,42 @@ def upstream_address(province: Province, url: str) -> tuple[str, str]:
     return host, f"{machine_addresses(province).get(host, host)}:{url_port(parts)}"
 
 
+def is_docsystem(province: Province, service: SharedService) -> bool:
+    """Whether the service is the document system: its upstream names a document-system machine (by
+    a DNS name or its address) on the document system's port."""
+    parts = urlsplit(service.upstream)
+    names = {
+        name
+        for machine in province.machines_with_role(MachineRole.docsystem_app)
+        for name in (*province.machine_names(machine), str(machine.ip))
+    }
+    return parts.hostname in names and url_port(parts) == DOCSYSTEM_PORT
+
+
+def docsystem_consumers(province: Province) -> list[str]:
+    """The agencies the catalogue makes consumers of the document system, sorted: the only ones that
+    get a document-system account and token."""
+    return sorted(
+        {
+            slug
+            for agency in province.agencies
+            for service in agency.services
+            if is_docsystem(province, service)
+            for slug in service.consumers
+        }
+    )
+
+
 def routes(province: Province) -> list[dict[str, Any]]:
     """One route per shared service: `{name, path, publisher, consumers, scheme, host, address,
-    upstream_path}`; paths without their trailing slash."""
+    upstream_path, pass_headers, max_body_size}`; paths without their trailing slash. Only the
+    document system's routes pass its credential header and take its document size."""
     found = []
     for agency in province.agencies:
         for service in agency.services:
             host, address = upstream_address(province, service.upstream)
             parts = urlsplit(service.upstream)
+            docsystem = is_docsystem(province, service)
             found.append(
                 {
                     "name": service.name,
@@ -53,6 +91,8 @@ def routes(province: Province) -> list[dict[str, Any]]:
                     "host": host,
                     "address": address,
                     "upstream_path": parts.path.rstrip("/"),
+                    "pass_headers": [DOCSYSTEM_CREDENTIAL_HEADER] if docsystem else [],
+                    "max_body_size": DOCSYSTEM_UPLOAD_MAX if docsystem else NODE_BODY_MAX,
                 }
             )
     return found

@@ -18,6 +18,7 @@ from provcloud.ansible import lgsp_routes
 from provcloud.catalogue import MachineRole, Province, ServiceMachine
 from provcloud.controller_state import ControllerPaths
 from provcloud.service_ports import DOCSYSTEM_PORT, LGSP_PORT, POSTGRESQL_PORT
+from provcloud.tls_policy import TLS_CIPHERS, TLS_PROTOCOLS
 
 HostVars = dict[str, Any]
 
@@ -87,6 +88,18 @@ class RoleInputs:
         return inputs
 
     # --- common: the baseline of every machine ---------------------------------------------------
+    def lgsp_node_sources(self) -> list[str]:
+        return [_cidr(node) for node in self.machines(MachineRole.lgsp_node)]
+
+    def management_sources(self, machine: ServiceMachine) -> list[str]:
+        """Where operators (and the controller) reach a machine from: the management zone, and in the
+        lab the host's address on the machine's bridge."""
+        zones = self.province.network.zones
+        management = [str(zones["mgmt"].cidr)]
+        if self.lab:
+            management.append(f"{zones[machine.zone].gateway}/32")
+        return management
+
     def service_rules(self, machine: ServiceMachine) -> list[HostVars]:
         """What the machine's service must accept, and from where (the catalogue's network plan): the
         LGSP node from the app zone and the tenants' egress; the document system from the LGSP node
@@ -94,7 +107,7 @@ class RoleInputs:
         national peer only from the provincial LGSP nodes."""
         network = self.province.network
         tenant_egress = [str(cidr) for cidr in network.tenant_egress]
-        lgsp_nodes = [_cidr(node) for node in self.machines(MachineRole.lgsp_node)]
+        lgsp_nodes = self.lgsp_node_sources()
         rules = {
             MachineRole.lgsp_node: [
                 ("LGSP gateway (HTTPS) from the app zone and tenant egress", LGSP_PORT,
@@ -104,9 +117,10 @@ class RoleInputs:
                 ("PostgreSQL from the document system's application", POSTGRESQL_PORT,
                  [_cidr(app) for app in self.machines(MachineRole.docsystem_app)]),
             ],
+            # Agencies reach it only through the node, which holds their certificate, allow-list,
+            # consumer list, rate limit and audit log; operators from the management zone.
             MachineRole.docsystem_app: [
-                ("document system (HTTPS) from the LGSP node and tenant egress", DOCSYSTEM_PORT,
-                 [*lgsp_nodes, *tenant_egress]),
+                ("document system (HTTPS) from the LGSP node", DOCSYSTEM_PORT, lgsp_nodes),
             ],
             MachineRole.national_peer: [
                 ("national platform (HTTPS) from the provincial LGSP nodes", lgsp_routes.national_port(self.province),
@@ -123,9 +137,7 @@ class RoleInputs:
         province = self.province
         zones = province.network.zones
         own_names = {str(machine.ip), machine.name, province.machine_fqdn(machine)}
-        management = [str(zones["mgmt"].cidr)]
-        if self.lab:  # the controller: the host's address on the machine's bridge
-            management.append(f"{zones[machine.zone].gateway}/32")
+        management = self.management_sources(machine)
         return {
             "common_operators": [operator.model_dump(mode="json") for operator in province.operators],
             "common_firewall_management_sources": management,
@@ -164,6 +176,8 @@ class RoleInputs:
             "lgsp_node_tier": "provincial",
             "lgsp_node_server_names": province.machine_names(machine),
             "lgsp_node_port": LGSP_PORT,
+            "lgsp_node_tls_protocols": TLS_PROTOCOLS,
+            "lgsp_node_tls_ciphers": TLS_CIPHERS,
             "lgsp_node_routes": lgsp_routes.routes(province),
             "lgsp_node_consumers": lgsp_routes.consumers(province),
             "lgsp_node_consumer_dir": str(self.paths.consumers),
@@ -196,14 +210,21 @@ class RoleInputs:
         inputs: HostVars = {
             "docsystem_server_names": province.machine_names(machine),
             "docsystem_https_port": DOCSYSTEM_PORT,
+            "docsystem_tls_protocols": TLS_PROTOCOLS,
+            "docsystem_tls_ciphers": TLS_CIPHERS,
             "docsystem_storage_dir": DOCSYSTEM_STORAGE_DIR,
             "docsystem_mail_domain": province.dns.domain,
             "docsystem_admin_password_file": str(self.paths.docsystem_admin_password),
             "docsystem_secret_key_file": str(self.paths.docsystem_secret_key),
             "docsystem_credentials_dir": str(self.paths.docsystem_agencies),
             "docsystem_record_file": str(self.paths.docsystem_record),
+            "docsystem_upload_max_size": lgsp_routes.DOCSYSTEM_UPLOAD_MAX,
+            # Defence in depth behind the firewall: nginx itself answers only the node and management.
+            "docsystem_allowed_clients": [*self.lgsp_node_sources(), *self.management_sources(machine)],
             "docsystem_agencies": [
-                {"slug": agency.slug, "name": agency.name, "org_code": agency.org_code} for agency in province.agencies
+                {"slug": agency.slug, "name": agency.name, "org_code": agency.org_code}
+                for agency in province.agencies
+                if agency.slug in set(lgsp_routes.docsystem_consumers(province))
             ],
         }
         if database is not None:

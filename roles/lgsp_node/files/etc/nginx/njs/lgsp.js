@@ -46,12 +46,55 @@ function inNetwork(address, network) {
     return value !== null && base !== null && Math.floor(value / size) === Math.floor(base / size);
 }
 
+// The subject's attributes as [type, value] pairs, parsed as nginx prints $ssl_client_s_dn (RFC 2253):
+// pairs separated by an unescaped ',' (or '+' inside a multi-valued RDN), a backslash escaping the next
+// character. A value is kept as printed, escapes included. null for a subject that does not parse.
+function subjectAttributes(dn) {
+    var found = [];
+    var pair = '';
+    for (var i = 0; i <= dn.length; i++) {
+        var c = dn.charAt(i);
+        if (c === '\\') {
+            pair += dn.substr(i, 2);
+            i++;
+        } else if (i === dn.length || c === ',' || c === '+') {
+            var equals = pair.indexOf('=');
+            if (equals < 1) {
+                return null;
+            }
+            found.push([pair.slice(0, equals), pair.slice(equals + 1), c === '+']);
+            pair = '';
+        } else {
+            pair += c;
+        }
+    }
+    return found;
+}
+
+// The agency a verified client certificate names: the subject's one CN, whole, and a known consumer.
+// A CN= inside another attribute's value (escaped, as in OU=x\,CN=other) is that value, not a CN;
+// a subject with no CN, two CNs or a multi-valued RDN names nobody (the provincial CA issues none).
 function certificateAgency(r) {
     if (r.variables.ssl_client_verify !== 'SUCCESS') {
         return null;
     }
-    var match = /(?:^|,)CN=([a-z0-9-]+)(?:,|$)/.exec(r.variables.ssl_client_s_dn || '');
-    return match && policy.consumers[match[1]] ? match[1] : null;
+    var attributes = subjectAttributes(r.variables.ssl_client_s_dn || '');
+    if (!attributes) {
+        return null;
+    }
+    var names = [];
+    for (var i = 0; i < attributes.length; i++) {
+        if (attributes[i][2]) {
+            return null;
+        }
+        if (attributes[i][0] === 'CN') {
+            names.push(attributes[i][1]);
+        }
+    }
+    if (names.length !== 1 || !/^[a-z0-9-]+$/.test(names[0])) {
+        return null;
+    }
+    return Object.prototype.hasOwnProperty.call(policy.consumers, names[0]) ? names[0] : null;
 }
 
 function reason(r) {
