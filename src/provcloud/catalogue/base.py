@@ -17,7 +17,10 @@ DNS_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9
 # QCVN 102:2016 + SĐ1:2022 / Decision 20/2020: dot-separated groups ending in the level-1 code
 # (e.g. H49); at most 35 characters.
 ORG_CODE_PATTERN = r"^([0-9A-Z]{2,3}\.)+[A-Z][0-9]{2}$"
-URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
+# A URL reaches apt, nginx and cloud-init files: a lowercase host (name or address), an optional
+# port and a path of unreserved characters, '%', '/', '+', '=', ':', '@' — no quotes, ';', braces,
+# '$', spaces, user info, query or fragment (issue 11: an apt_proxy value became an apt hook).
+URL_PATTERN = r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[A-Za-z0-9._~%/+=:@-]*)?$"
 # Free text that reaches reports and comments of rendered files: printable, without quotes,
 # backslashes, `$`, braces or angle brackets (nothing a template or a shell could read as syntax).
 PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f\"'`\\$<>{}]+$"
@@ -28,7 +31,8 @@ PATTERN_HINTS = {
     DNS_NAME_PATTERN: "a lowercase DNS name such as apps.danang.gov.vn",
     ORG_CODE_PATTERN: "an agency identifier code such as 000.00.00.H49 (QCVN 102): groups of 2–3 "
     "capitals or digits separated by dots, ending with the level-1 code",
-    URL_PATTERN: "an http:// or https:// URL",
+    URL_PATTERN: "an http:// or https:// URL: a lowercase host, an optional port, a path of letters, digits and "
+    "._~%/+=:@- (no quotes, ';', braces, '$', spaces, user info, query or fragment)",
     PLAIN_TEXT_PATTERN: "plain text: no control characters, quotes, backslashes, `$`, braces or angle brackets",
 }
 
