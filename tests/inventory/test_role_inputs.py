@@ -208,7 +208,8 @@ def test_a_time_source_serves_time_and_does_not_follow_itself() -> None:
     ("machine", "rule"),
     [
         # Not the tenants' egress: agencies reach the document system only through the node (hole 3).
-        ("docsys-app-01", ("document system (HTTPS) from the LGSP node", 443, ["10.48.0.11/32", "10.48.0.12/32"])),
+        ("docsys-app-01", ("document system (HTTPS) from the LGSP node and management", 443,
+                           ["10.48.0.11/32", "10.48.0.12/32", "10.48.3.0/24"])),
         ("backup-01", None),
     ],
 )  # fmt: skip

@@ -103,7 +103,7 @@ class RoleInputs:
     def service_rules(self, machine: ServiceMachine) -> list[HostVars]:
         """What the machine's service must accept, and from where (the catalogue's network plan): the
         LGSP node from the app zone and the tenants' egress; the document system from the LGSP node
-        and the tenants' egress; its database only from the document system's application; the
+        and management only (agencies come through the node); its database only from the document system's application; the
         national peer only from the provincial LGSP nodes."""
         network = self.province.network
         tenant_egress = [str(cidr) for cidr in network.tenant_egress]
@@ -120,7 +120,8 @@ class RoleInputs:
             # Agencies reach it only through the node, which holds their certificate, allow-list,
             # consumer list, rate limit and audit log; operators from the management zone.
             MachineRole.docsystem_app: [
-                ("document system (HTTPS) from the LGSP node", DOCSYSTEM_PORT, lgsp_nodes),
+                ("document system (HTTPS) from the LGSP node and management", DOCSYSTEM_PORT,
+                 [*lgsp_nodes, *self.management_sources(machine)]),
             ],
             MachineRole.national_peer: [
                 ("national platform (HTTPS) from the provincial LGSP nodes", lgsp_routes.national_port(self.province),
