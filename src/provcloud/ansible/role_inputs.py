@@ -103,8 +103,8 @@ class RoleInputs:
     def service_rules(self, machine: ServiceMachine) -> list[HostVars]:
         """What the machine's service must accept, and from where (the catalogue's network plan): the
         LGSP node from the app zone and the tenants' egress; the document system from the LGSP node
-        and management only (agencies come through the node); its database only from the document system's application; the
-        national peer only from the provincial LGSP nodes."""
+        and management only (agencies come through the node); its database only from the document
+        system's application; the national peer only from the provincial LGSP nodes."""
         network = self.province.network
         tenant_egress = [str(cidr) for cidr in network.tenant_egress]
         lgsp_nodes = self.lgsp_node_sources()

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from provcloud.catalogue.base import CatalogueModel, DnsLabel, HttpUrl, OrgCode, SecurityLevel
+from provcloud.catalogue.base import CatalogueModel, DnsLabel, HttpUrl, NameText, OrgCode, SecurityLevel
 from provcloud.catalogue.slug import DNS_LABEL_MAX, is_dns_label, slugify
 
 
@@ -39,7 +39,7 @@ class Owners(CatalogueModel):
 class InformationSystem(CatalogueModel):
     """An information system the agency owns, with its security level (Decree 85/2016)."""
 
-    name: str = Field(min_length=1)
+    name: NameText
     security_level: SecurityLevel
     """Level 1–5 approved for this system."""
     log_retention_days: int | None = Field(default=None, ge=1)
@@ -60,13 +60,13 @@ class SharedService(CatalogueModel):
     """Where the node forwards requests, e.g. `http://198.18.1.20:8080/api`."""
     consumers: list[DnsLabel] = Field(default_factory=list)
     """Slugs of the agencies allowed to call it."""
-    description: str | None = None
+    description: NameText | None = None
 
 
 class Agency(CatalogueModel):
     """An agency: one tenant of the platform (a namespace with its quota, policies and RBAC)."""
 
-    name: str = Field(min_length=1)
+    name: NameText
     """The Vietnamese name, with diacritics, e.g. `Sở Khoa học và Công nghệ`."""
     slug: DnsLabel = Field(default=None, validate_default=True)
     """Short ASCII name; absent: derived from `name` (`đ`→`d`, diacritics stripped)."""
@@ -100,4 +100,7 @@ class Agency(CatalogueModel):
                     f"(at most {DNS_LABEL_MAX} characters); set a shorter `slug`"
                 )
             return derived
+        if value is None and "name" not in info.data:
+            # The name itself was refused (its own error says why): say so instead of a type error.
+            raise ValueError("cannot be derived from a name that was refused; fix the name or set `slug`")
         return value

@@ -24,6 +24,9 @@ URL_PATTERN = r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[A-Za-z0
 # Free text that reaches reports and comments of rendered files: printable, without quotes,
 # backslashes, `$`, braces or angle brackets (nothing a template or a shell could read as syntax).
 PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f\"'`\\$<>{}]+$"
+# A name: plain text that may hold an apostrophe, as official names do (Phường B'Lao, Xã D'Ran);
+# every template that puts a name inside quotes escapes it for its format.
+NAME_PATTERN = r"^[^\x00-\x1f\x7f\"`\\$<>{}]+$"
 
 # What a pattern means, for error messages a person can act on.
 PATTERN_HINTS = {
@@ -34,10 +37,15 @@ PATTERN_HINTS = {
     URL_PATTERN: "an http:// or https:// URL: a lowercase host, an optional port, a path of letters, digits and "
     "._~%/+=:@- (no quotes, ';', braces, '$', spaces, user info, query or fragment)",
     PLAIN_TEXT_PATTERN: "plain text: no control characters, quotes, backslashes, `$`, braces or angle brackets",
+    NAME_PATTERN: "a name: no control characters (one line), double quotes, backticks, backslashes, `$`, braces or "
+    "angle brackets",
 }
 
 DnsLabel = Annotated[str, Field(pattern=DNS_LABEL_PATTERN, max_length=DNS_LABEL_MAX)]
 DnsName = Annotated[str, Field(pattern=DNS_NAME_PATTERN, max_length=253)]
 SecurityLevel = Annotated[int, Field(ge=1, le=5)]
 HttpUrl = Annotated[str, Field(pattern=URL_PATTERN)]
+NameText = Annotated[str, Field(min_length=1, max_length=300, pattern=NAME_PATTERN)]
+"""A name or description: it reaches nginx and apt comments, certificate subjects, reports (issue
+11: a name with a newline added an nginx location)."""
 OrgCode = Annotated[str, Field(pattern=ORG_CODE_PATTERN, max_length=35, examples=["000.00.00.H49"])]

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from provcloud.catalogue.base import CatalogueModel
+from provcloud.catalogue.base import CatalogueModel, NameText
 
 _KEY_TYPES = r"(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com)"
 SshPublicKey = Annotated[str, Field(pattern=rf"^{_KEY_TYPES} [A-Za-z0-9+/=]+( .*)?$")]
@@ -13,7 +13,7 @@ SshPublicKey = Annotated[str, Field(pattern=rf"^{_KEY_TYPES} [A-Za-z0-9+/=]+( .*
 class Operator(CatalogueModel):
     login: str = Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
     """Unix login on every service machine, e.g. `nguyenvana`."""
-    name: str = Field(min_length=1)
+    name: NameText
     """Full name, with diacritics."""
     ssh_keys: list[SshPublicKey] = Field(min_length=1)
     """Public SSH keys (never private keys): password login is disabled everywhere."""

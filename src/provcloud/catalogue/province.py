@@ -11,6 +11,7 @@ from provcloud.catalogue.base import (
     DnsLabel,
     DnsName,
     HttpUrl,
+    NameText,
     OrgCode,
     SecurityLevel,
 )
@@ -27,7 +28,7 @@ from provcloud.catalogue.service_machine import MachineRole, ServiceMachine
 class NationalPlatform(CatalogueModel):
     """The national data sharing platform (NDXP) the LGSP node connects to."""
 
-    name: str = "NDXP"
+    name: NameText = "NDXP"
     endpoint: HttpUrl
     """Base URL of the national peer, reached over mutual TLS from the LGSP node."""
 
@@ -46,7 +47,7 @@ class Province(CatalogueModel):
 
     slug: DnsLabel
     """Short ASCII name; the file is `provinces/<slug>.yml` and the Pulumi stack is `<slug>`."""
-    name: str = Field(min_length=1)
+    name: NameText
     """The Vietnamese name, with diacritics, e.g. `Thành phố Đà Nẵng`."""
     admin_unit_code: str = Field(pattern=r"^[0-9]{2}$")
     """2-digit administrative-unit code (Decision 19/2025), e.g. Đà Nẵng `48`."""
