@@ -26,7 +26,12 @@ URL_PATTERN = r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[A-Za-z0
 PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f\"'`\\$<>{}]+$"
 # A name: plain text that may hold an apostrophe, as official names do (Phường B'Lao, Xã D'Ran);
 # every template that puts a name inside quotes escapes it for its format.
-NAME_PATTERN = r"^[^\x00-\x1f\x7f\"`\\$<>{}]+$"
+NAME_CHARACTER = r"[^\x00-\x1f\x7f\"`\\$<>{}]"
+NAME_PATTERN = rf"^{NAME_CHARACTER}+$"
+_SSH_KEY_TYPES = r"(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com)"
+# The comment after the key is one line of a name's characters: it reaches authorized_keys through
+# the inventory, and `{{ ... }}` there was a template on ansible-core 2.18 (issue 11, hole 4).
+SSH_PUBLIC_KEY_PATTERN = rf"^{_SSH_KEY_TYPES} [A-Za-z0-9+/=]+( {NAME_CHARACTER}*)?$"
 
 # What a pattern means, for error messages a person can act on.
 PATTERN_HINTS = {
@@ -37,6 +42,9 @@ PATTERN_HINTS = {
     URL_PATTERN: "an http:// or https:// URL: a lowercase host, an optional port, a path of letters, digits and "
     "._~%/+=:@- (no quotes, ';', braces, '$', spaces, user info, query or fragment)",
     PLAIN_TEXT_PATTERN: "plain text: no control characters, quotes, backslashes, `$`, braces or angle brackets",
+    SSH_PUBLIC_KEY_PATTERN: "an SSH public key: its type (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/384/521, "
+    "sk-ssh-ed25519@openssh.com), the base64 key and an optional one-line comment without double quotes, "
+    "backticks, backslashes, `$`, braces or angle brackets",
     NAME_PATTERN: "a name: no control characters (one line), double quotes, backticks, backslashes, `$`, braces or "
     "angle brackets",
 }

@@ -4,10 +4,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from provcloud.catalogue.base import CatalogueModel, NameText
+from provcloud.catalogue.base import SSH_PUBLIC_KEY_PATTERN, CatalogueModel, NameText
 
-_KEY_TYPES = r"(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com)"
-SshPublicKey = Annotated[str, Field(pattern=rf"^{_KEY_TYPES} [A-Za-z0-9+/=]+( .*)?$")]
+SshPublicKey = Annotated[str, Field(pattern=SSH_PUBLIC_KEY_PATTERN)]
 
 
 class Operator(CatalogueModel):
