@@ -4,6 +4,7 @@ The module is started as its own process with its arguments on stdin (what Ansib
 target), talking HTTP to tests/docsystem/fake_mayan.py on 127.0.0.1.
 """
 
+import ast
 import json
 import subprocess
 import sys
@@ -226,3 +227,16 @@ def test_an_agency_without_an_org_code_is_refused_before_any_request(api: FakeMa
     assert result["failed"]
     assert result["msg"] == "agencies without a value the module needs: agency 1: org_code"
     assert api.requests == []
+
+
+def test_the_module_imports_only_what_a_target_has() -> None:
+    """Ansible copies the module to the target: the standard library and ansible.module_utils only."""
+    tree = ast.parse(MODULE.read_text(encoding="utf-8"))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    foreign = {
+        name
+        for name in imported
+        if name.split(".")[0] not in sys.stdlib_module_names and not name.startswith("ansible.module_utils.")
+    }
+    assert not foreign, f"the module imports what a target does not have: {sorted(foreign)}"
