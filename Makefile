@@ -33,8 +33,8 @@ test: $(STAMP) system-packages
 	exit $$rc
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench policies stacks
-	$(BIN)/ruff format --check src tests bench policies stacks
+	$(BIN)/ruff check src tests bench policies stacks plugins roles
+	$(BIN)/ruff format --check src tests bench policies stacks plugins roles
 	$(BIN)/mypy
 	$(BIN)/yamllint --strict $$(ls -d provinces providers inventories playbooks roles policies stacks .github .gitlab-ci.yml 2>/dev/null)
 	@if [ -d roles ]; then $(BIN)/ansible-lint --profile production roles playbooks; fi

@@ -6,9 +6,13 @@ Ansible's plugin API.
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin
+
+if TYPE_CHECKING:  # the package is imported in parse(), where a missing one is a parser error
+    from provcloud.ansible.inventory import LabSetting
 
 DOCUMENTATION = r"""
 name: provcloud
@@ -46,6 +50,9 @@ province: demo
 """
 
 
+LAB_SETTINGS: dict[str, "LabSetting"] = {"auto": "auto", "yes": "yes", "true": "yes", "no": "no", "false": "no"}
+
+
 class InventoryModule(BaseInventoryPlugin):  # type: ignore[misc]
     NAME = "provcloud"
 
@@ -63,8 +70,11 @@ class InventoryModule(BaseInventoryPlugin):  # type: ignore[misc]
             raise AnsibleParserError(
                 f"{path}: the provcloud package is not importable ({error}); run from its virtualenv"
             ) from error
-        lab = str(self.get_option("lab")).lower()
-        lab = {"true": "yes", "false": "no"}.get(lab, lab)
+        # YAML reads an unquoted yes/no as a boolean; either spelling means the same setting.
+        setting = str(self.get_option("lab")).lower()
+        lab = LAB_SETTINGS.get(setting)
+        if lab is None:
+            raise AnsibleParserError(f"{path}: lab: {setting!r} is not one of auto, yes, no")
         try:
             found = inventory_from_config(Path(path), self.get_option("province"), lab)
         except CatalogueError as error:

@@ -15,7 +15,6 @@ pending = executor.migration_plan(targets)
 state = {"applied": len(executor.loader.applied_migrations), "pending": len(pending), "admin_ok": False}
 if state["applied"] and not state["pending"]:
     from django.contrib.auth import get_user_model
-
     from mayan.apps.autoadmin.models import AutoAdminSingleton
 
     password = sys.stdin.readline().rstrip("\n")

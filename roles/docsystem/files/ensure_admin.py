@@ -6,7 +6,6 @@ import os
 import sys
 
 from django.contrib.auth import get_user_model
-
 from mayan.apps.autoadmin.models import AutoAdminSingleton
 
 username = os.environ["DOCSYSTEM_ADMIN_USERNAME"]

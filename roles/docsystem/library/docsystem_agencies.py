@@ -1,11 +1,20 @@
 #!/usr/bin/python
-"""Ansible module: every agency present in the document system, through its REST API."""
+"""Ansible module: every agency present in the document system, through its REST API.
 
+Copied to the target and run there: it imports only the standard library and
+ansible.module_utils. Under the project's ruff and mypy gates; tests/docsystem/test_agencies_module.py
+runs it against a fake API.
+"""
+
+import http.client
 import json
-from concurrent.futures import ThreadPoolExecutor
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -14,18 +23,27 @@ DOCUMENTATION = r"""
 module: docsystem_agencies
 short_description: Make every agency present in the document system (Mayan EDMS REST API v4)
 description:
-  - For each agency, makes sure the document system holds a group, a role bound to the group, a
-    cabinet (the agency's folder), a document type, a metadata type recording the agency's
-    identifier code (default value) and Vietnamese name (label) attached to the document type,
-    access rights of the role on the cabinet and the document type only, and an API account
-    in the group with a token.
-  - Objects are found by the agency's identifier code, so renaming an agency in the catalogue
-    renames its objects instead of creating new ones. Agencies absent from the list are left alone.
-  - Idempotent; supports check mode (then reports what it would create, without tokens).
+  - For each agency, makes sure the document system holds a group and a role bound to the group, a
+    cabinet (the agency's folder) and a document type, all four labelled C(<org code> — <name>);
+    a metadata type C(agency_<org code>) recording the code (default value) and the Vietnamese
+    name (label), attached to the document type; access rights of the role on the cabinet and the
+    document type only; and an API account (login = slug, last name = org code) in the group,
+    with a token.
+  - Every object is found by the agency's org code (C(org_code), mã định danh under QĐ 20/2020,
+    which does not change), never by its slug or name, which may. An agency renamed in the
+    catalogue (same org code, new name or slug) has its objects relabelled and its account renamed
+    in place, not duplicated; the renamed account gets the password of the new slug
+    (C(password)). Agencies absent from the list are left alone.
+  - A group or role named after the slug alone (made before objects carried the org code) is taken
+    over and relabelled; so is an account whose login is the slug.
+  - Idempotent; supports check mode (then reports what it would create or change, without tokens).
   - The administrator's password is checked once, for a session token: Basic authentication would
     hash it again on every request (PBKDF2, a good part of a second of CPU each).
   - An agency's token already known to the caller (C(token)) is kept while it still authenticates
-    that agency's account; otherwise a token is obtained with the account's password.
+    that agency's account; otherwise a token is obtained with the account's password, which is
+    set first when the account refuses it (the controller's password file is the reference).
+  - A refused administrator login, an unreachable API or an unexpected answer is a module failure
+    whose message says what failed and what to check.
 options:
   url:
     description: Base URL of the application (the API is under C(/api/v4/)).
@@ -47,12 +65,31 @@ options:
     type: str
     required: true
   agencies:
-    description: >-
-      The agencies, each with C(slug), C(name), C(org_code), C(password) (of its API account) and
-      optionally C(token), the token the caller holds for it.
+    description: The agencies.
     type: list
     elements: dict
     required: true
+    suboptions:
+      org_code:
+        description: Its identifier code, the key its objects are found by.
+        type: str
+        required: true
+      slug:
+        description: Its slug, the login of its API account.
+        type: str
+        required: true
+      name:
+        description: Its Vietnamese name.
+        type: str
+        required: true
+      password:
+        description: The password of its API account.
+        type: str
+        required: true
+      token:
+        description: The token the caller holds for it, if any.
+        type: str
+        default: ""
   parallel:
     description: How many agencies are reconciled at the same time.
     type: int
@@ -71,6 +108,10 @@ tokens:
     (empty in check mode). Secret.
   returned: always
   type: dict
+renamed:
+  description: Per former login of a renamed account, its new login (the agency's new slug).
+  returned: always
+  type: dict
 changes:
   description: What was created or changed, one line each.
   returned: always
@@ -79,6 +120,11 @@ changes:
 
 API = "/api/v4/"
 PAGE_SIZE = 100
+TIMEOUT = 60
+"""Seconds one request may take."""
+LOGIN = "auth/token/obtain/"
+REFUSED = (400, 401, 403)
+"""How the API answers a login or token it does not accept."""
 CABINET_PERMISSIONS = ["cabinets.cabinet_view", "cabinets.cabinet_add_document", "cabinets.cabinet_remove_document"]
 DOCUMENT_TYPE_PERMISSIONS = [
     "documents_types.document_type_view",
@@ -98,39 +144,66 @@ DOCUMENT_TYPE_PERMISSIONS = [
     "metadata.metadata_document_edit",
 ]
 
+Json = dict[str, Any]
+"""One object as the API returns it."""
+
+
+class Agency(TypedDict):
+    org_code: str
+    slug: str
+    name: str
+    password: str
+    token: NotRequired[str]
+
 
 class ApiError(Exception):
-    def __init__(self, message, status=None):
-        super().__init__(message)
+    """The API did not answer a request as expected: `request` is `METHOD path`, `status` the HTTP one."""
+
+    def __init__(self, request: str, problem: str, status: int | None = None) -> None:
+        super().__init__(f"{request}: {problem}")
+        self.request = request
+        self.problem = problem
         self.status = status
 
 
+class Unreachable(ApiError):
+    """No HTTP answer at all (refused connection, unknown name, timeout, TLS failure)."""
+
+
 class Client:
-    def __init__(self, url, host_header, validate_certs, username, password):
+    """The API as the administrator, logged in once for a token."""
+
+    def __init__(self, url: str, host_header: str | None, validate_certs: bool, username: str, password: str) -> None:
         self.base = url.rstrip("/") + API
         self.headers = {"Accept": "application/json"}
         if host_header:
             self.headers["Host"] = host_header
-        self.context = None
-        if not validate_certs:
-            import ssl
+        # Off only when asked (a lab's self-signed certificate); then deliberately unverified.
+        self.context = None if validate_certs else ssl._create_unverified_context()
+        self.headers["Authorization"] = f"Token {self.login(username, password)}"
 
-            self.context = ssl._create_unverified_context()
-        token = self.call("POST", "auth/token/obtain/", {"username": username, "password": password}, auth=False)
-        self.headers["Authorization"] = f"Token {token['token']}"
+    def login(self, username: str, password: str) -> str:
+        """A token of `username`'s account; ApiError with a status in REFUSED when the password is wrong."""
+        answer = self.call("POST", LOGIN, {"username": username, "password": password}, auth=False)
+        if not isinstance(answer, dict) or not isinstance(answer.get("token"), str):
+            raise ApiError(f"POST {LOGIN}", "the answer carries no token")
+        return str(answer["token"])
 
-    def authenticates(self, token, username):
+    def authenticates(self, token: str, username: str) -> bool:
         """Whether `token` still logs in as `username` (no password hashing on the server)."""
         try:
-            return self.call("GET", "users/current/", token=token).get("username") == username
+            answer = self.call("GET", "users/current/", token=token)
         except ApiError as error:
-            if error.status in (401, 403):
+            if error.status in REFUSED:
                 return False
             raise
+        return isinstance(answer, dict) and answer.get("username") == username
 
-    def call(self, method, path, body=None, auth=True, token=None):
-        """`auth=False`: anonymous; `token`: as that token's account instead of the administrator."""
-        url = path if path.startswith("http") else self.base + path
+    def call(
+        self, method: str, path: str, body: Json | None = None, auth: bool = True, token: str | None = None
+    ) -> Any:
+        """The decoded JSON answer; `auth=False`: anonymous; `token`: as that token's account."""
+        request_name = f"{method} {API}{path.split('?')[0]}"
         headers = dict(self.headers)
         if not auth:
             headers.pop("Authorization", None)
@@ -140,119 +213,198 @@ class Client:
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        request = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)
         try:
-            with urllib.request.urlopen(request, context=self.context, timeout=60) as response:
+            with urllib.request.urlopen(request, context=self.context, timeout=TIMEOUT) as response:
                 payload = response.read()
         except urllib.error.HTTPError as error:
-            raise ApiError(f"{method} {url}: HTTP {error.code}: {error.read()[:500]!r}", error.code) from error
+            detail = error.read()[:300].decode(errors="replace").strip()
+            raise ApiError(request_name, f"HTTP {error.code} {error.reason}: {detail}", error.code) from None
         except urllib.error.URLError as error:
-            raise ApiError(f"{method} {url}: {error.reason}") from error
-        return json.loads(payload) if payload else None
+            raise Unreachable(request_name, str(error.reason)) from None
+        except (OSError, http.client.HTTPException) as error:
+            raise Unreachable(request_name, f"{type(error).__name__}: {error}") from None
+        if not payload:
+            return None
+        try:
+            return json.loads(payload)
+        except ValueError:
+            raise ApiError(request_name, f"the answer is not JSON: {payload[:100]!r}") from None
 
-    def all(self, path):
+    def all(self, path: str) -> list[Json]:
+        """Every object of a list, page after page."""
         separator = "&" if "?" in path else "?"
-        page = self.call("GET", f"{path}{separator}page_size={PAGE_SIZE}")
-        results = list(page["results"])
-        while page.get("next"):
-            page = self.call("GET", self._relative(page["next"]))
+        results: list[Json] = []
+        page_path: str | None = f"{path}{separator}page_size={PAGE_SIZE}"
+        while page_path is not None:
+            page = self.call("GET", page_path)
+            if not isinstance(page, dict) or not isinstance(page.get("results"), list):
+                raise ApiError(f"GET {API}{path}", "the answer is not a page of results")
             results.extend(page["results"])
+            page_path = self._relative(page["next"]) if page.get("next") else None
         return results
 
-    def _relative(self, url):
+    def _relative(self, url: str) -> str:
         """`next` links carry the server's own idea of its address; keep ours."""
         parsed = urllib.parse.urlsplit(url)
         path = parsed.path[parsed.path.index(API) + len(API) :]
         return f"{path}?{parsed.query}" if parsed.query else path
 
 
+@dataclass(frozen=True)
+class Kind:
+    """A kind of object labelled `<org code> — <name>`: where it is listed and which field is its label."""
+
+    name: str
+    path: str
+    label_field: str = "label"
+    legacy_by_slug: bool = False
+    """Whether an object labelled with the bare slug (the module's former naming) is taken over."""
+    extra: Json = field(default_factory=dict)
+
+
+GROUP = Kind("group", "groups/", label_field="name", legacy_by_slug=True)
+ROLE = Kind("role", "roles/", legacy_by_slug=True)
+CABINET = Kind("cabinet", "cabinets/", extra={"parent": None})
+DOCUMENT_TYPE = Kind("document type", "document_types/")
+
+
 class Reconciler:
-    def __init__(self, client, check_mode):
+    def __init__(self, client: Client, check_mode: bool) -> None:
         self.client = client
         self.check_mode = check_mode
-        self.changes = []
-        self.tokens = {}
-        self.groups = {item["name"]: item for item in client.all("groups/")}
-        self.roles = {item["label"]: item for item in client.all("roles/")}
-        self.users = {item["username"]: item for item in client.all("users/")}
-        self.cabinets = [item for item in client.all("cabinets/") if item.get("parent_id") in (None, "")]
-        self.document_types = client.all("document_types/")
+        self.changes: list[str] = []
+        self.tokens: dict[str, str] = {}
+        self.renamed: dict[str, str] = {}
+        self.objects: dict[str, list[Json]] = {  # by Kind.path
+            GROUP.path: client.all(GROUP.path),
+            ROLE.path: client.all(ROLE.path),
+            CABINET.path: [item for item in client.all(CABINET.path) if item.get("parent_id") in (None, "")],
+            DOCUMENT_TYPE.path: client.all(DOCUMENT_TYPE.path),
+        }
+        self.users = client.all("users/")
         self.metadata_types = {item["name"]: item for item in client.all("metadata_types/")}
 
-    def change(self, description, method, path, body=None):
+    def change(self, description: str, method: str, path: str, body: Json | None = None) -> Json | None:
+        """Make one change (or, in check mode, only report it); the API's answer."""
         self.changes.append(description)
         if self.check_mode:
             return None
-        return self.client.call(method, path, body)
+        answer: Json | None = self.client.call(method, path, body)
+        return answer
 
-    def by_code(self, items, code):
-        prefix = f"{code} "
-        return next((item for item in items if item["label"] == code or item["label"].startswith(prefix)), None)
-
-    def labelled(self, kind, items, path, code, label, extra=None):
-        """The object of `kind` whose label starts with the agency code; created or relabelled."""
-        found = self.by_code(items, code)
+    def labelled(self, kind: Kind, agency: Agency) -> Json | None:
+        """The agency's object of `kind`, found by org code; created or relabelled as needed."""
+        code, label = agency["org_code"], f"{agency['org_code']} — {agency['name']}"
+        items = self.objects[kind.path]
+        found = next((item for item in items if has_code(item[kind.label_field], code)), None)
+        if found is None and kind.legacy_by_slug:
+            found = next((item for item in items if item[kind.label_field] == agency["slug"]), None)
         if found is None:
-            created = self.change(f"create {kind} {label!r}", "POST", path, {"label": label, **(extra or {})})
+            body = {kind.label_field: label, **kind.extra}
+            created = self.change(f"create {kind.name} {label!r}", "POST", kind.path, body)
             if created is not None:
                 items.append(created)
             return created
-        if found["label"] != label:
-            self.change(f"rename {kind} {found['label']!r} to {label!r}", "PATCH", f"{path}{found['id']}/", {"label": label})
+        if found[kind.label_field] != label:
+            self.change(
+                f"rename {kind.name} {found[kind.label_field]!r} to {label!r}",
+                "PATCH",
+                f"{kind.path}{found['id']}/",
+                {kind.label_field: label},
+            )
+            found[kind.label_field] = label  # what later change lines name it by
         return found
 
-    def agency(self, agency):
-        slug, code, name = agency["slug"], agency["org_code"], agency["name"]
-        label = f"{code} — {name}"
-        result = {}
-        group = self.groups.get(slug) or self.change(f"create group {slug}", "POST", "groups/", {"name": slug})
-        role = self.roles.get(slug) or self.change(f"create role {slug}", "POST", "roles/", {"label": slug})
-        cabinet = self.labelled("cabinet", self.cabinets, "cabinets/", code, label, {"parent": None})
-        document_type = self.labelled("document type", self.document_types, "document_types/", code, label)
-        metadata_type = self.metadata_type(code, name)
-        user = self.users.get(slug) or self.change(
-            f"create API account {slug}",
-            "POST",
-            "users/",
-            {"username": slug, "password": agency["password"], "first_name": name[:150], "last_name": "", "email": ""},
-        )
-        if None in (group, role, cabinet, document_type, metadata_type, user):
-            return result  # check mode: what is missing is reported; its children cannot be inspected
-        result.update(
-            group_id=group["id"],
-            role_id=role["id"],
-            cabinet_id=cabinet["id"],
-            document_type_id=document_type["id"],
-            metadata_type_id=metadata_type["id"],
-            user_id=user["id"],
-        )
-        self.member("role", f"roles/{role['id']}/groups/", f"roles/{role['id']}/groups/add/", {"group": group["id"]}, group["id"])
-        self.member("group", f"groups/{group['id']}/users/", f"groups/{group['id']}/users/add/", {"user": user["id"]}, user["id"])
+    def agency(self, agency: Agency) -> dict[str, int]:
+        """Every object of one agency present; their ids (partial in check mode when some are missing)."""
+        group = self.labelled(GROUP, agency)
+        role = self.labelled(ROLE, agency)
+        cabinet = self.labelled(CABINET, agency)
+        document_type = self.labelled(DOCUMENT_TYPE, agency)
+        metadata_type = self.metadata_type(agency["org_code"], agency["name"])
+        user = self.account(agency)
+        if group is None or role is None or cabinet is None or document_type is None:
+            return {}  # check mode: what is missing is reported; its children cannot be inspected
+        if metadata_type is None or user is None:
+            return {}
+        self.member(f"roles/{role['id']}/groups/", "group", group, f"role {role['label']!r}")
+        self.member(f"groups/{group['id']}/users/", "user", user, f"group {group['name']!r}")
         self.attach_metadata_type(document_type, metadata_type)
         self.acl("cabinets", "cabinet", cabinet["id"], role, CABINET_PERMISSIONS)
         self.acl("documents", "documenttype", document_type["id"], role, DOCUMENT_TYPE_PERMISSIONS)
-        if not self.check_mode and not (agency.get("token") and self.client.authenticates(agency["token"], slug)):
-            token = self.client.call(
-                "POST", "auth/token/obtain/", {"username": slug, "password": agency["password"]}, auth=False
-            )
-            self.tokens[slug] = token["token"]
-        return result
+        if not self.check_mode:
+            self.token(agency, user)
+        return {
+            "group_id": group["id"],
+            "role_id": role["id"],
+            "cabinet_id": cabinet["id"],
+            "document_type_id": document_type["id"],
+            "metadata_type_id": metadata_type["id"],
+            "user_id": user["id"],
+        }
 
-    def metadata_type(self, code, name):
+    def account(self, agency: Agency) -> Json | None:
+        """The agency's API account, found by the org code in its last name (or, made before, by login)."""
+        code, slug, name = agency["org_code"], agency["slug"], agency["name"][:150]
+        found = next((user for user in self.users if user.get("last_name") == code), None)
+        if found is None:
+            found = next((user for user in self.users if user["username"] == slug), None)
+        if found is None:
+            return self.change(
+                f"create API account {slug}",
+                "POST",
+                "users/",
+                {"username": slug, "password": agency["password"], "first_name": name, "last_name": code, "email": ""},
+            )
+        wanted: Json = {"username": slug, "first_name": name, "last_name": code}
+        update = {key: value for key, value in wanted.items() if found.get(key) != value}
+        if "username" in update:
+            # The controller keeps credentials per slug: the new slug's password file is the one to use.
+            update["password"] = agency["password"]
+            self.renamed[found["username"]] = slug
+            self.change(f"rename API account {found['username']} to {slug}", "PATCH", f"users/{found['id']}/", update)
+        elif update:
+            self.change(f"update API account {slug} ({', '.join(update)})", "PATCH", f"users/{found['id']}/", update)
+        return found
+
+    def token(self, agency: Agency, user: Json) -> None:
+        """A working token for the agency, unless the caller already holds one."""
+        slug = agency["slug"]
+        held = agency.get("token")
+        if held and self.client.authenticates(held, slug):
+            return
+        try:
+            self.tokens[slug] = self.client.login(slug, agency["password"])
+        except ApiError as error:
+            if error.status not in REFUSED:
+                raise
+            self.change(
+                f"set the password of API account {slug}",
+                "PATCH",
+                f"users/{user['id']}/",
+                {"password": agency["password"]},
+            )
+            self.tokens[slug] = self.client.login(slug, agency["password"])
+
+    def metadata_type(self, code: str, name: str) -> Json | None:
         identifier = "agency_" + "".join(character if character.isalnum() else "_" for character in code)
         wanted = {"label": name[:48], "default": code}
         found = self.metadata_types.get(identifier)
         if found is None:
-            return self.change(f"create metadata type {identifier}", "POST", "metadata_types/", {"name": identifier, **wanted})
+            return self.change(
+                f"create metadata type {identifier}", "POST", "metadata_types/", {"name": identifier, **wanted}
+            )
         if any(found.get(key) != value for key, value in wanted.items()):
             self.change(f"update metadata type {identifier}", "PATCH", f"metadata_types/{found['id']}/", wanted)
         return found
 
-    def member(self, kind, list_path, add_path, body, member_id):
-        if member_id not in {item["id"] for item in self.client.all(list_path)}:
-            self.change(f"add member {member_id} to {kind} {list_path}", "POST", add_path, body)
+    def member(self, list_path: str, kind: str, member: Json, owner: str) -> None:
+        """`member` (a group or user) in the list at `list_path` (of `owner`)."""
+        if member["id"] not in {item["id"] for item in self.client.all(list_path)}:
+            self.change(f"add {kind} {member['id']} to {owner}", "POST", f"{list_path}add/", {kind: member["id"]})
 
-    def attach_metadata_type(self, document_type, metadata_type):
+    def attach_metadata_type(self, document_type: Json, metadata_type: Json) -> None:
         path = f"document_types/{document_type['id']}/metadata_types/"
         attached = {item["metadata_type"]["id"] for item in self.client.all(path)}
         if metadata_type["id"] not in attached:
@@ -263,11 +415,13 @@ class Reconciler:
                 {"metadata_type_id": metadata_type["id"], "required": False},
             )
 
-    def acl(self, app_label, model, object_id, role, permissions):
+    def acl(self, app_label: str, model: str, object_id: int, role: Json, permissions: list[str]) -> None:
         base = f"objects/{app_label}/{model}/{object_id}/acls/"
         acl = next((item for item in self.client.all(base) if item["role"]["id"] == role["id"]), None)
         if acl is None:
-            acl = self.change(f"grant role {role['label']} on {model} {object_id}", "POST", base, {"role_id": role["id"]})
+            acl = self.change(
+                f"grant role {role['label']} on {model} {object_id}", "POST", base, {"role_id": role["id"]}
+            )
             if acl is None:
                 return
         granted = {item["pk"] for item in self.client.all(f"{base}{acl['id']}/permissions/")}
@@ -281,7 +435,33 @@ class Reconciler:
                 )
 
 
-def main():
+def has_code(label: str, code: str) -> bool:
+    """Whether an object's label is the org code or starts with it (then a space and the name)."""
+    return label == code or label.startswith(f"{code} ")
+
+
+def failure(error: ApiError, params: Json, admin_login: bool) -> str:
+    """The module's failure message: what failed and what to check."""
+    where = params["url"] + (f" (Host: {params['host_header']})" if params["host_header"] else "")
+    if isinstance(error, Unreachable):
+        return (
+            f"cannot reach the document system's API at {where}: {error}. Check that docsystem-web.service "
+            "is running on the application machine and that url and host_header name it."
+        )
+    if admin_login and error.status in REFUSED:
+        return (
+            f"the document system at {where} refused the administrator login {params['admin_username']!r} "
+            f"({error.problem}). Check admin_username and admin_password: the role passes the password of "
+            "docsystem_admin_password_file on the controller, which must be the application's (the role's "
+            "administrator task sets it; run the whole role, not only its agencies tag)."
+        )
+    return (
+        f"the document system's API at {where} did not answer as expected: {error}. Check the application's "
+        "log on the application machine (journalctl -u docsystem-web.service)."
+    )
+
+
+def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "url": {"type": "str", "required": True},
@@ -289,25 +469,62 @@ def main():
             "validate_certs": {"type": "bool", "default": True},
             "admin_username": {"type": "str", "required": True},
             "admin_password": {"type": "str", "required": True, "no_log": True},
-            "agencies": {"type": "list", "elements": "dict", "required": True, "no_log": True},
+            # Only the secrets are no_log: the whole list would mask every slug and name in the
+            # changes and in `renamed`, which the role reads back.
+            "agencies": {
+                "type": "list",
+                "elements": "dict",
+                "required": True,
+                "options": {
+                    "org_code": {"type": "str", "required": True},
+                    "slug": {"type": "str", "required": True},
+                    "name": {"type": "str", "required": True},
+                    "password": {"type": "str", "required": True, "no_log": True},
+                    "token": {"type": "str", "default": "", "no_log": True},
+                },
+            },
             "parallel": {"type": "int", "default": 4},
         },
         supports_check_mode=True,
     )
-    params = module.params
-    client = Client(
-        params["url"], params["host_header"], params["validate_certs"], params["admin_username"], params["admin_password"]
-    )
+    params: Json = module.params
+    agencies: list[Agency] = params["agencies"]
+    missing = [
+        f"agency {index}: {key}"
+        for index, agency in enumerate(agencies, 1)
+        for key in ("org_code", "slug", "name", "password")
+        if not agency.get(key)
+    ]
+    if missing:
+        module.fail_json(msg=f"agencies without a value the module needs: {', '.join(missing)}")
+    admin_login = True
     try:
+        client = Client(
+            params["url"],
+            params["host_header"],
+            params["validate_certs"],
+            params["admin_username"],
+            params["admin_password"],
+        )
+        admin_login = False
         reconciler = Reconciler(client, module.check_mode)
         # Agencies are independent of each other: a few at a time keeps the web workers busy.
         with ThreadPoolExecutor(max_workers=params["parallel"]) as pool:
-            results = list(pool.map(reconciler.agency, params["agencies"]))
-        agencies = {agency["slug"]: result for agency, result in zip(params["agencies"], results)}
+            results = list(pool.map(reconciler.agency, agencies))
     except ApiError as error:
-        module.fail_json(msg=f"the document system's API refused a request: {error}")
+        module.fail_json(msg=failure(error, params, admin_login))
+    except KeyError as error:
+        # The API answered, but without a field of Mayan EDMS 4's API this module is written for.
+        module.fail_json(
+            msg=f"the document system's API at {params['url']} answered without the field {error}: "
+            "is it the Mayan EDMS release the role installs?"
+        )
     module.exit_json(
-        changed=bool(reconciler.changes), changes=reconciler.changes, agencies=agencies, tokens=reconciler.tokens
+        changed=bool(reconciler.changes),
+        changes=reconciler.changes,
+        agencies={agency["slug"]: result for agency, result in zip(agencies, results, strict=True)},
+        tokens=reconciler.tokens,
+        renamed=reconciler.renamed,
     )
 
 

@@ -1,0 +1,219 @@
+"""A small in-process stand-in for the part of Mayan EDMS 4's REST API the agencies module uses.
+
+It keeps objects in memory, checks tokens and passwords, pages its lists two at a time with `next`
+links naming another host (as Mayan behind a proxy does), and records every request, so a test
+can see what a run changed and what it only read. `fail_with` makes every request after the
+administrator's login answer that HTTP status.
+"""
+
+import itertools
+import json
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+Json = dict[str, Any]
+API = "/api/v4/"
+PAGE_SIZE = 2
+"""The fake caps every page at this size, whatever the client asks, so paging is exercised."""
+ADMIN = "quantri"
+ADMIN_PASSWORD = "mat-khau-quan-tri"
+
+
+@dataclass
+class FakeMayan:
+    collections: dict[str, dict[int, Json]] = field(
+        default_factory=lambda: {
+            name: {} for name in ("groups", "roles", "users", "cabinets", "document_types", "metadata_types")
+        }
+    )
+    passwords: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
+    """Token -> user id."""
+    members: dict[str, set[int]] = field(default_factory=dict)
+    """`roles/<id>/groups` or `groups/<id>/users` -> member ids."""
+    attached: dict[int, list[Json]] = field(default_factory=dict)
+    """Document type id -> its metadata type links."""
+    acls: dict[str, list[Json]] = field(default_factory=dict)
+    """`<app>/<model>/<id>` -> its access control lists (each with a set of permissions)."""
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    fail_with: int | None = None
+    ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        self.add("users", {"username": ADMIN, "first_name": "", "last_name": "", "email": ""}, ADMIN_PASSWORD)
+
+    def add(self, collection: str, item: Json, password: str | None = None) -> Json:
+        item = {**item, "id": next(self.ids)}
+        if collection == "cabinets":
+            item["parent_id"] = item.pop("parent", None)
+        item.pop("password", None)
+        self.collections[collection][item["id"]] = item
+        if password is not None:
+            self.passwords[item["username"]] = password
+        return item
+
+    def writes(self) -> list[tuple[str, str]]:
+        """Requests that change something (the logins excepted)."""
+        return [(method, path) for method, path in self.requests if method != "GET" and path != "auth/token/obtain/"]
+
+    def named(self, collection: str, label_field: str = "label") -> dict[str, Json]:
+        return {item[label_field]: item for item in self.collections[collection].values()}
+
+    def user(self, username: str) -> Json:
+        return next(user for user in self.collections["users"].values() if user["username"] == username)
+
+    def token_user(self, token: str) -> str | None:
+        user_id = self.tokens.get(token)
+        return None if user_id is None else str(self.collections["users"][user_id]["username"])
+
+    # The API: each handler returns (status, JSON body).
+
+    def handle(self, method: str, path: str, query: dict[str, list[str]], body: Json, token: str | None) -> Any:
+        self.requests.append((method, path))
+        if path == "auth/token/obtain/" and method == "POST":
+            return self.login(body)
+        if token not in self.tokens:
+            return 401, {"detail": "Invalid token."}
+        if self.fail_with is not None:
+            return self.fail_with, {"detail": "Server Error"}
+        for pattern, methods in self.routes():
+            match = re.fullmatch(pattern, path)
+            if match and method in methods:
+                return methods[method](*match.groups(), body=body, query=query, token=token)
+        return 404, {"detail": "Not found."}
+
+    def routes(self) -> list[tuple[str, dict[str, Callable[..., Any]]]]:
+        collections = "|".join(self.collections)
+        return [
+            (r"users/current/", {"GET": lambda token, **_: (200, self.user(self.token_user(token) or ""))}),
+            (rf"({collections})/", {"GET": self.list_collection, "POST": self.create}),
+            (rf"({collections})/(\d+)/", {"PATCH": self.update}),
+            (r"((?:roles/\d+/groups)|(?:groups/\d+/users))/", {"GET": self.list_members}),
+            (r"((?:roles/\d+/groups)|(?:groups/\d+/users))/add/", {"POST": self.add_member}),
+            (r"document_types/(\d+)/metadata_types/", {"GET": self.list_attached, "POST": self.attach}),
+            (r"objects/(\w+/\w+/\d+)/acls/", {"GET": self.list_acls, "POST": self.create_acl}),
+            (r"objects/(\w+/\w+/\d+)/acls/(\d+)/permissions/", {"GET": self.list_permissions}),
+            (r"objects/(\w+/\w+/\d+)/acls/(\d+)/permissions/add/", {"POST": self.grant}),
+        ]
+
+    def login(self, body: Json) -> Any:
+        username = body.get("username")
+        if username not in self.passwords or self.passwords[username] != body.get("password"):
+            return 400, {"non_field_errors": ["Unable to log in with provided credentials."]}
+        user_id = self.user(username)["id"]
+        token = next((token for token, owner in self.tokens.items() if owner == user_id), None)
+        if token is None:
+            token = secrets.token_hex(20)
+            self.tokens[token] = user_id
+        return 200, {"token": token}
+
+    def page(self, items: list[Json], path: str, query: dict[str, list[str]]) -> Any:
+        number = int(query.get("page", ["1"])[0])
+        chunk = items[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        more = number * PAGE_SIZE < len(items)
+        following = f"http://docsystem.behind-a-proxy{API}{path}?page={number + 1}&page_size={PAGE_SIZE}"
+        return 200, {"count": len(items), "next": following if more else None, "results": chunk}
+
+    def list_collection(self, collection: str, query: dict[str, list[str]], **_: Any) -> Any:
+        return self.page(list(self.collections[collection].values()), f"{collection}/", query)
+
+    def create(self, collection: str, body: Json, **_: Any) -> Any:
+        return 201, self.add(collection, body, body.get("password") if collection == "users" else None)
+
+    def update(self, collection: str, item_id: str, body: Json, **_: Any) -> Any:
+        item = self.collections[collection][int(item_id)]
+        if collection == "users" and "password" in body:
+            self.passwords[item["username"]] = body["password"]
+        if collection == "users" and "username" in body:
+            self.passwords[body["username"]] = self.passwords.pop(item["username"])
+        item.update({key: value for key, value in body.items() if key != "password"})
+        return 200, item
+
+    def list_members(self, owner: str, query: dict[str, list[str]], **_: Any) -> Any:
+        kind = "groups" if owner.startswith("roles/") else "users"
+        members = [self.collections[kind][member] for member in sorted(self.members.get(owner, set()))]
+        return self.page(members, f"{owner}/", query)
+
+    def add_member(self, owner: str, body: Json, **_: Any) -> Any:
+        self.members.setdefault(owner, set()).add(body["group" if owner.startswith("roles/") else "user"])
+        return 200, None
+
+    def list_attached(self, document_type: str, query: dict[str, list[str]], **_: Any) -> Any:
+        return self.page(
+            self.attached.get(int(document_type), []), f"document_types/{document_type}/metadata_types/", query
+        )
+
+    def attach(self, document_type: str, body: Json, **_: Any) -> Any:
+        metadata_type = self.collections["metadata_types"][body["metadata_type_id"]]
+        link = {"id": next(self.ids), "metadata_type": metadata_type, "required": body["required"]}
+        self.attached.setdefault(int(document_type), []).append(link)
+        return 201, link
+
+    def list_acls(self, target: str, query: dict[str, list[str]], **_: Any) -> Any:
+        visible = [{"id": acl["id"], "role": acl["role"]} for acl in self.acls.get(target, [])]
+        return self.page(visible, f"objects/{target}/acls/", query)
+
+    def create_acl(self, target: str, body: Json, **_: Any) -> Any:
+        acl = {"id": next(self.ids), "role": self.collections["roles"][body["role_id"]], "permissions": set()}
+        self.acls.setdefault(target, []).append(acl)
+        return 201, {"id": acl["id"], "role": acl["role"]}
+
+    def acl(self, target: str, acl_id: str) -> Json:
+        return next(acl for acl in self.acls[target] if acl["id"] == int(acl_id))
+
+    def list_permissions(self, target: str, acl_id: str, query: dict[str, list[str]], **_: Any) -> Any:
+        granted = [{"pk": permission} for permission in sorted(self.acl(target, acl_id)["permissions"])]
+        return self.page(granted, f"objects/{target}/acls/{acl_id}/permissions/", query)
+
+    def grant(self, target: str, acl_id: str, body: Json, **_: Any) -> Any:
+        self.acl(target, acl_id)["permissions"].add(body["permission"])
+        return 200, None
+
+
+@contextmanager
+def serving(api: FakeMayan) -> Iterator[str]:
+    """`api` answering on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+
+    lock = threading.Lock()  # the module sends several agencies' requests at once
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length)) if length else {}
+            authorization = self.headers.get("Authorization", "")
+            token = authorization.removeprefix("Token ") if authorization.startswith("Token ") else None
+            if not parts.path.startswith(API):
+                status, payload = 404, {"detail": "Not found."}
+            else:
+                path = parts.path[len(API) :]
+                with lock:
+                    status, payload = api.handle(self.command, path, parse_qs(parts.query), body, token)
+            data = json.dumps(payload).encode() if payload is not None else b""
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = answer
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -1,0 +1,242 @@
+"""The docsystem role's `docsystem_agencies` module, run as Ansible runs it, against a fake API.
+
+The module is started as its own process with its arguments on stdin (what Ansible does on the
+target), talking HTTP to tests/docsystem/fake_mayan.py on 127.0.0.1.
+"""
+
+import ast
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conftest import ROOT
+from docsystem.fake_mayan import ADMIN, ADMIN_PASSWORD, FakeMayan, serving
+
+MODULE = ROOT / "roles/docsystem/library/docsystem_agencies.py"
+SO_KHCN = {"org_code": "000.01.00.H01", "slug": "so-khcn", "name": "Sở Khoa học và Công nghệ", "password": "pw-khcn"}
+SO_TC = {"org_code": "000.02.00.H01", "slug": "so-tc", "name": "Sở Tài chính", "password": "pw-tc"}
+SO_KHCN_RENAMED = {**SO_KHCN, "slug": "so-khcn-dmst", "name": "Sở Khoa học, Công nghệ và Đổi mới sáng tạo"}
+SO_KHCN_RENAMED["password"] = "pw-khcn-dmst"  # the controller's password file of the new slug
+
+
+@pytest.fixture
+def api() -> FakeMayan:
+    return FakeMayan()
+
+
+@pytest.fixture
+def url(api: FakeMayan) -> Iterator[str]:
+    with serving(api) as base:
+        yield base
+
+
+def run(url: str, agencies: list[dict[str, str]], check_mode: bool = False, **overrides: Any) -> dict[str, Any]:
+    """The module's JSON result; `failed` is true when it exited non-zero."""
+    arguments = {
+        "url": url,
+        "host_header": "docsystem.demo.gov.vn",
+        "admin_username": ADMIN,
+        "admin_password": ADMIN_PASSWORD,
+        "agencies": agencies,
+        "_ansible_check_mode": check_mode,
+        **overrides,
+    }
+    process = subprocess.run(
+        [sys.executable, str(MODULE)],
+        input=json.dumps({"ANSIBLE_MODULE_ARGS": arguments}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "Traceback" not in process.stdout + process.stderr, f"the module crashed:\n{process.stderr}"
+    result: dict[str, Any] = json.loads(process.stdout)
+    assert bool(result.get("failed")) == (process.returncode != 0), process.stdout
+    return result
+
+
+def with_tokens(agencies: list[dict[str, str]], tokens: dict[str, str]) -> list[dict[str, str]]:
+    """The agencies as the role hands them on the next run: with the tokens it saved."""
+    return [{**agency, "token": tokens.get(agency["slug"], "")} for agency in agencies]
+
+
+def inventory(api: FakeMayan) -> dict[str, int]:
+    return {name: len(items) for name, items in api.collections.items()}
+
+
+def test_creates_every_object_of_missing_agencies(api: FakeMayan, url: str) -> None:
+    result = run(url, [SO_KHCN, SO_TC])
+
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"]
+    label = "000.01.00.H01 — Sở Khoa học và Công nghệ"
+    group, role = api.named("groups", "name")[label], api.named("roles")[label]
+    cabinet, document_type = api.named("cabinets")[label], api.named("document_types")[label]
+    user = api.user("so-khcn")
+    metadata_type = api.named("metadata_types", "name")["agency_000_01_00_H01"]
+    assert (user["first_name"], user["last_name"]) == ("Sở Khoa học và Công nghệ", "000.01.00.H01")
+    assert (metadata_type["label"], metadata_type["default"]) == ("Sở Khoa học và Công nghệ", "000.01.00.H01")
+    assert cabinet["parent_id"] is None
+    assert api.members[f"roles/{role['id']}/groups"] == {group["id"]}
+    assert api.members[f"groups/{group['id']}/users"] == {user["id"]}
+    assert [link["metadata_type"]["id"] for link in api.attached[document_type["id"]]] == [metadata_type["id"]]
+    cabinet_acls = api.acls[f"cabinets/cabinet/{cabinet['id']}"]
+    assert [acl["role"]["id"] for acl in cabinet_acls] == [role["id"]], "only the agency's role reaches its cabinet"
+    assert "cabinets.cabinet_add_document" in cabinet_acls[0]["permissions"]
+    document_type_acls = api.acls[f"documents/documenttype/{document_type['id']}"]
+    assert "documents.document_create" in document_type_acls[0]["permissions"]
+    objects = {"group": group, "role": role, "cabinet": cabinet, "document_type": document_type, "user": user}
+    objects["metadata_type"] = metadata_type
+    assert result["agencies"]["so-khcn"] == {f"{kind}_id": item["id"] for kind, item in objects.items()}
+    assert sorted(result["tokens"]) == ["so-khcn", "so-tc"]
+    assert api.token_user(result["tokens"]["so-tc"]) == "so-tc", "a returned token must log in as its agency"
+    assert inventory(api) == {
+        "groups": 2,
+        "roles": 2,
+        "users": 3,
+        "cabinets": 2,
+        "document_types": 2,
+        "metadata_types": 2,
+    }
+
+
+def test_a_second_run_changes_nothing(api: FakeMayan, url: str) -> None:
+    first = run(url, [SO_KHCN, SO_TC])
+    api.requests.clear()
+
+    second = run(url, with_tokens([SO_KHCN, SO_TC], first["tokens"]))
+
+    assert not second["changed"], f"a second run changed: {second['changes']}"
+    assert second["changes"] == []
+    assert api.writes() == []
+    assert second["tokens"] == {}, "tokens that still work are kept, not fetched again"
+    assert second["agencies"] == first["agencies"]
+
+
+def test_an_agency_renamed_under_the_same_org_code_is_updated_in_place(api: FakeMayan, url: str) -> None:
+    first = run(url, [SO_KHCN, SO_TC])
+    before = inventory(api)
+
+    renamed = run(url, with_tokens([SO_KHCN_RENAMED, SO_TC], first["tokens"]))
+
+    assert renamed["changed"]
+    assert inventory(api) == before, "a renamed agency must not get a second set of objects"
+    assert renamed["agencies"]["so-khcn-dmst"] == first["agencies"]["so-khcn"]
+    label = "000.01.00.H01 — Sở Khoa học, Công nghệ và Đổi mới sáng tạo"
+    assert label in api.named("groups", "name")
+    assert {label, "000.02.00.H01 — Sở Tài chính"} == set(api.named("cabinets"))
+    user = api.user("so-khcn-dmst")
+    assert user["id"] == first["agencies"]["so-khcn"]["user_id"]
+    assert user["first_name"] == "Sở Khoa học, Công nghệ và Đổi mới sáng tạo"
+    assert api.named("metadata_types", "name")["agency_000_01_00_H01"]["label"] == label[16:][:48]
+    assert renamed["renamed"] == {"so-khcn": "so-khcn-dmst"}
+    assert api.token_user(renamed["tokens"]["so-khcn-dmst"]) == "so-khcn-dmst"
+    assert api.passwords["so-khcn-dmst"] == "pw-khcn-dmst", "the account takes the new slug's password"
+
+    again = run(url, with_tokens([SO_KHCN_RENAMED, SO_TC], {**first["tokens"], **renamed["tokens"]}))
+    assert not again["changed"], f"the run after a rename changed: {again['changes']}"
+
+
+def test_check_mode_reports_and_changes_nothing(api: FakeMayan, url: str) -> None:
+    result = run(url, [SO_KHCN], check_mode=True)
+
+    assert result["changed"]
+    assert "create group '000.01.00.H01 — Sở Khoa học và Công nghệ'" in result["changes"]
+    assert "create API account so-khcn" in result["changes"]
+    assert api.writes() == []
+    assert inventory(api)["groups"] == 0
+    assert result["tokens"] == {}
+
+
+def test_check_mode_reports_a_rename_and_changes_nothing(api: FakeMayan, url: str) -> None:
+    first = run(url, [SO_KHCN])
+    api.requests.clear()
+
+    result = run(url, with_tokens([SO_KHCN_RENAMED], first["tokens"]), check_mode=True)
+
+    assert result["changed"]
+    assert "rename API account so-khcn to so-khcn-dmst" in result["changes"]
+    assert api.writes() == []
+    assert api.user("so-khcn")["first_name"] == "Sở Khoa học và Công nghệ"
+
+
+def test_objects_named_after_the_slug_are_taken_over(api: FakeMayan, url: str) -> None:
+    """Groups, roles and accounts the module made before it labelled them with the org code."""
+    api.add("groups", {"name": "so-khcn"})
+    api.add("roles", {"label": "so-khcn"})
+    api.add("users", {"username": "so-khcn", "first_name": "Sở Khoa học và Công nghệ", "last_name": ""}, "pw-khcn")
+
+    result = run(url, [SO_KHCN])
+
+    assert "rename group 'so-khcn' to '000.01.00.H01 — Sở Khoa học và Công nghệ'" in result["changes"]
+    assert "update API account so-khcn (last_name)" in result["changes"]
+    assert (inventory(api)["groups"], inventory(api)["roles"], inventory(api)["users"]) == (1, 1, 2)
+
+
+def test_an_account_refusing_its_password_gets_the_controllers(api: FakeMayan, url: str) -> None:
+    run(url, [SO_KHCN])
+    api.passwords["so-khcn"] = "changed by someone in the web interface"
+
+    result = run(url, [SO_KHCN])
+
+    assert "set the password of API account so-khcn" in result["changes"]
+    assert api.token_user(result["tokens"]["so-khcn"]) == "so-khcn"
+
+
+def test_a_wrong_administrator_password_is_a_failure_that_says_what_to_check(api: FakeMayan, url: str) -> None:
+    result = run(url, [SO_KHCN], admin_password="not the password")
+
+    assert result["failed"]
+    assert result["msg"].startswith(f"the document system at {url} (Host: docsystem.demo.gov.vn) refused")
+    assert f"administrator login {ADMIN!r}" in result["msg"]
+    assert "HTTP 400" in result["msg"]
+    assert "docsystem_admin_password_file" in result["msg"]
+    assert "not the password" not in json.dumps(result), "the failure must not show the password"
+    assert inventory(api)["groups"] == 0
+
+
+def test_an_http_500_is_a_failure_naming_the_request(api: FakeMayan, url: str) -> None:
+    api.fail_with = 500
+
+    result = run(url, [SO_KHCN])
+
+    assert result["failed"]
+    assert "GET /api/v4/groups/: HTTP 500" in result["msg"]
+    assert "journalctl -u docsystem-web.service" in result["msg"]
+
+
+def test_an_unreachable_api_is_a_failure_that_says_what_to_check() -> None:
+    with serving(FakeMayan()) as stopped:
+        pass  # the port was free a moment ago and nothing listens on it now
+
+    result = run(stopped, [SO_KHCN])
+
+    assert result["failed"]
+    assert result["msg"].startswith(f"cannot reach the document system's API at {stopped}")
+    assert "POST /api/v4/auth/token/obtain/" in result["msg"]
+    assert "docsystem-web.service" in result["msg"]
+
+
+def test_an_agency_without_an_org_code_is_refused_before_any_request(api: FakeMayan, url: str) -> None:
+    result = run(url, [{**SO_KHCN, "org_code": ""}])
+
+    assert result["failed"]
+    assert result["msg"] == "agencies without a value the module needs: agency 1: org_code"
+    assert api.requests == []
+
+
+def test_the_module_imports_only_what_a_target_has() -> None:
+    """Ansible copies the module to the target: the standard library and ansible.module_utils only."""
+    tree = ast.parse(MODULE.read_text(encoding="utf-8"))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    foreign = {
+        name
+        for name in imported
+        if name.split(".")[0] not in sys.stdlib_module_names and not name.startswith("ansible.module_utils.")
+    }
+    assert not foreign, f"the module imports what a target does not have: {sorted(foreign)}"
