@@ -13,7 +13,7 @@ from provcloud.platform import labels
 from provcloud.platform.network_policies import namespace_peer, namespace_policies, network_policy
 from provcloud.platform.objects import Manifest, declare_all, metadata
 from provcloud.platform.pod_security import BASELINE, pod_security_labels
-from provcloud.platform.service_vm import PLATFORM_NAMESPACES, stack_machines, zone_network_name
+from provcloud.platform.service_vm import platform_namespace_of, stack_machines, zone_network_name
 from provcloud.service_ports import url_port
 
 ZONE_FLOWS: frozenset[tuple[str, str]] = frozenset(
@@ -32,7 +32,7 @@ def zones_of(province: Province) -> dict[str, set[str]]:
     """Platform namespace → the zones its machines sit in."""
     zones: dict[str, set[str]] = {}
     for machine in stack_machines(province):
-        zones.setdefault(PLATFORM_NAMESPACES[machine.role], set()).add(machine.zone)
+        zones.setdefault(platform_namespace_of(province, machine.role), set()).add(machine.zone)
     return zones
 
 

@@ -1,5 +1,9 @@
 """ProvincePlatform: the whole platform of one province — guardrails, VM sizes, platform
-namespaces, a tenant per agency and a VM per service machine."""
+namespaces, a tenant per agency and a VM per service machine.
+
+A hosted province (`hosting:`) is not cluster admin on its provider's cluster: its guardrails and VM
+sizes are the provider's (stacks/provider/), and its stack declares nothing cluster-scoped but its
+namespaces."""
 
 from collections import Counter
 from typing import Any
@@ -11,7 +15,7 @@ from provcloud.platform import labels
 from provcloud.platform.guardrails import Guardrails, guardrail_objects
 from provcloud.platform.objects import Manifest, declare_all, metadata
 from provcloud.platform.platform_namespace import PlatformNamespace, platform_namespace_objects, zones_of
-from provcloud.platform.service_vm import PLATFORM_NAMESPACES, ServiceVM, stack_machines, virtual_machine
+from provcloud.platform.service_vm import ServiceVM, platform_namespace_of, stack_machines, virtual_machine
 from provcloud.platform.settings import StackSettings
 from provcloud.platform.tenant import AgencyTenant, tenant_objects
 
@@ -29,13 +33,17 @@ def instance_type_objects(province: Province) -> list[Manifest]:
     ]
 
 
+def owns_cluster(province: Province) -> bool:
+    """Whether the province's stack is cluster admin (its own cluster), or a tenant of a provider's."""
+    return province.hosting is None
+
+
 def province_object_groups(province: Province, settings: StackSettings) -> list[list[Manifest]]:
     """Every object of the platform, grouped as the components declare them (the benchmark's floor
     declares the same groups without components)."""
     zones = zones_of(province)
     return [
-        guardrail_objects(province),
-        instance_type_objects(province),
+        *([guardrail_objects(province), instance_type_objects(province)] if owns_cluster(province) else []),
         *(platform_namespace_objects(province, namespace, zones) for namespace in sorted(zones)),
         *(
             [virtual_machine(province, machine, settings.admin_user, settings.ssh_authorized_keys)]
@@ -55,10 +63,14 @@ class ProvincePlatform(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         counts: Counter[str] = Counter()
 
-        guardrails = Guardrails(province, child)
-        sizes = instance_type_objects(province)
-        size_resources = dict(zip((m["metadata"]["name"] for m in sizes), declare_all(sizes, child), strict=True))
-        counts.update(m["kind"] for m in [*guardrails.manifests, *sizes])
+        # A VM waits for its size when the stack declares the size; a hosted province's sizes exist
+        # before its stack runs (the provider's stack made them).
+        size_resources: dict[str, pulumi.Resource] = {}
+        if owns_cluster(province):
+            guardrails = Guardrails(province, child)
+            sizes = instance_type_objects(province)
+            size_resources.update(zip((m["metadata"]["name"] for m in sizes), declare_all(sizes, child), strict=True))
+            counts.update(m["kind"] for m in [*guardrails.manifests, *sizes])
 
         zones = zones_of(province)
         namespaces: dict[str, PlatformNamespace] = {}
@@ -73,7 +85,10 @@ class ProvincePlatform(pulumi.ComponentResource):
                 machine,
                 settings.admin_user,
                 settings.ssh_authorized_keys,
-                [namespaces[PLATFORM_NAMESPACES[machine.role]], size_resources[machine.size]],
+                [
+                    namespaces[platform_namespace_of(province, machine.role)],
+                    *([size_resources[machine.size]] if machine.size in size_resources else []),
+                ],
                 child,
             )
             counts.update(m["kind"] for m in vm.manifests)
