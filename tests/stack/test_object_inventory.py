@@ -39,14 +39,15 @@ INVENTORY = {
     },
     **{
         # Hosted by qtsc: namespaced objects and the namespaces only — the guardrails and VM sizes are
-        # the provider's (stacks/provider/); a backup machine, no national peer.
+        # the provider's (stacks/provider/); every namespace also carries the platform team's binding
+        # and its share of the allotment; a backup machine, no national peer.
         slug: {
             "LimitRange": 2,
             "Namespace": 2 + 3,
             "NetworkAttachmentDefinition": 4,
             "NetworkPolicy": 2 * 3 + 3 * 4,
-            "ResourceQuota": 2,
-            "RoleBinding": 2,
+            "ResourceQuota": 2 + 5,
+            "RoleBinding": 2 + 5,
             "VirtualMachine": 4,
         }
         for slug in ("rented-alpha", "rented-beta")
