@@ -6,7 +6,8 @@ script with another revision's code on the path, so it must work whatever that c
 
 It is also the one adapter between provcloud and Pulumi's internals. For speed it relies on, beyond
 the public test surface (`pulumi.runtime.set_mocks`, `Mocks`, `set_all_config`):
-`pulumi.runtime.mocks.MockMonitor` (subclassed: `RegisterResource`, `make_urn`, `mocks`), the
+`pulumi.runtime.mocks.MockMonitor` (subclassed: `RegisterResource`, `make_urn`, `mocks`; its
+`ReadResource` answers a StackReference through `Mocks.new_resource`), the
 `RegisterResourceRequest` fields `type`, `name`, `parent`, `custom`, `object`, `dependencies`,
 `pulumi.runtime.rpc.deserialize_properties`, `pulumi.runtime.resource._get_stack_trace` (replaced
 by an empty trace), `pulumi.runtime.settings.reset_options` / `get_root_resource`, and
