@@ -3,7 +3,7 @@ benchmark's folder names, plus rules that follow the security level of each tena
 
 from pulumi_policy import Policy
 
-from provcloud_policies import rbac, security_levels, tenancy, workloads
+from provcloud_policies import hosting, rbac, security_levels, tenancy, workloads
 
 PACK_NAME = "provcloud"
 
@@ -12,4 +12,5 @@ POLICIES: list[Policy] = [
     *tenancy.POLICIES,
     *rbac.POLICIES,
     *security_levels.POLICIES,
+    *hosting.POLICIES,
 ]

@@ -11,12 +11,16 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
+from provcloud.platform.hosted_roles import PLATFORM_TEAM_ROLE
 from provcloud_policies._resources import MTB_URL, display, framework, kind_of, meta, of_kind, tenant_namespaces
 from provcloud_policies._stack import Finding, stack_policy
 
 TENANT_CLUSTER_ROLES = ("admin", "edit", "view")
 """The built-in aggregated roles a tenant may be bound to inside its namespace."""
 ESCALATING_VERBS = {"escalate", "bind", "impersonate", "*"}
+BINDABLE = (PLATFORM_TEAM_ROLE, *TENANT_CLUSTER_ROLES)
+"""Roles a `bind` limited by resourceNames may name: a hosted province's platform team hands out the
+provider's role for itself and the tenants' roles, and nothing else (stacks/provider/)."""
 
 
 def _subject_key(subject: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -54,7 +58,9 @@ def block_access_to_cluster_resources(resources: list[PolicyResource], config: M
         if meta(binding.props).get("namespace") not in tenants:
             continue
         role = binding.props.get("roleRef") or {}
-        if role.get("kind") == "ClusterRole" and role.get("name") not in TENANT_CLUSTER_ROLES:
+        # The provider's role for a hosted province's platform team (not a tenant) is bound in every
+        # namespace of the province.
+        if role.get("kind") == "ClusterRole" and role.get("name") not in BINDABLE:
             yield (
                 f"{display(binding.resource_type, binding.props)} binds ClusterRole {role.get('name')}: "
                 f"tenants get only {', '.join(TENANT_CLUSTER_ROLES)}",
@@ -68,6 +74,14 @@ def _escalating_rules(args: ResourceValidationArgs, report_violation: ReportViol
     for rule in args.props.get("rules") or []:
         verbs = set(rule.get("verbs") or []) & ESCALATING_VERBS
         groups = rule.get("apiGroups") or []
+        names = set(rule.get("resourceNames") or [])
+        if (
+            verbs == {"bind"}
+            and set(rule.get("resources") or []) <= {"clusterroles"}
+            and names
+            and names <= set(BINDABLE)
+        ):
+            continue  # bind limited to named roles the holder may hand out
         if verbs and ("rbac.authorization.k8s.io" in groups or "*" in groups or ("" in groups and "*" in verbs)):
             report_violation(
                 f"{display(args.resource_type, args.props)} allows {', '.join(sorted(verbs))}: a holder could grant "

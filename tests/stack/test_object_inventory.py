@@ -38,19 +38,17 @@ INVENTORY = {
         "VirtualMachineClusterInstancetype": 3,
     },
     **{
-        # Hosted by qtsc: the same objects as a province of its own (the provider's share is issue 10's
-        # provider stack); a backup machine, no national peer.
+        # Hosted by qtsc: namespaced objects and the namespaces only — the guardrails and VM sizes are
+        # the provider's (stacks/provider/); every namespace also carries the platform team's binding
+        # and its share of the allotment; a backup machine, no national peer.
         slug: {
             "LimitRange": 2,
             "Namespace": 2 + 3,
             "NetworkAttachmentDefinition": 4,
             "NetworkPolicy": 2 * 3 + 3 * 4,
-            "ResourceQuota": 2,
-            "RoleBinding": 2,
-            "ValidatingAdmissionPolicy": 7,
-            "ValidatingAdmissionPolicyBinding": 7,
+            "ResourceQuota": 2 + 5,
+            "RoleBinding": 2 + 5,
             "VirtualMachine": 4,
-            "VirtualMachineClusterInstancetype": 3,
         }
         for slug in ("rented-alpha", "rented-beta")
     },
@@ -141,3 +139,17 @@ def test_service_vm_has_static_address_instancetype_and_zone_network() -> None:
     (network,) = [o for o in objects(planned("demo"), "NetworkAttachmentDefinition", "platform-lgsp")]
     assert '"bridge": "demo-dmz"' in network.manifest["spec"]["config"]
     assert '"vlan": 110' in network.manifest["spec"]["config"]
+
+
+@pytest.mark.parametrize("slug", ["rented-alpha", "rented-beta"])
+def test_hosted_province_declares_nothing_cluster_scoped_but_its_namespaces(slug: str) -> None:
+    plan = planned(slug)
+    cluster_scoped = sorted({o.kind for o in plan.objects if o.namespace is None})
+    assert cluster_scoped == ["Namespace"], f"a hosted province's stack declares {cluster_scoped}"
+    names = sorted(o.name for o in objects(plan, "Namespace"))
+    expected = ("so-tp", "vp-ubnd", "platform-backup", "platform-docsystem", "platform-lgsp")
+    # Prefixed with the province: the provider's cluster is shared.
+    assert names == sorted(f"{slug}-{name}" for name in expected)
+    (vm,) = [o for o in objects(plan, "VirtualMachine") if o.name == "lgsp-01"]
+    networks = vm.manifest["spec"]["template"]["spec"]["networks"]
+    assert networks == [{"name": "zone-dmz", "multus": {"networkName": f"{slug}-platform-lgsp/zone-dmz"}}]

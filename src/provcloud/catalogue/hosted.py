@@ -14,6 +14,7 @@ from typing import Any
 from yaml.nodes import Node
 
 from provcloud.catalogue.checks import tenants_total
+from provcloud.catalogue.platform import CLUSTER_ADMIN_GROUPS
 from provcloud.catalogue.problem import CatalogueError, FieldPath, LocatedProblem, Problem
 from provcloud.catalogue.provider import Provider
 from provcloud.catalogue.province import Province
@@ -106,6 +107,7 @@ def attach_provider(file: Path, root: Node, data: dict[str, Any]) -> tuple[Provi
 def derived_platform(hosting: dict[str, Any], province_slug: str, provider: Provider) -> dict[str, Any]:
     """The province's `platform` as the provider's cluster gives it (raw data, validated with the province)."""
     cluster = provider.cluster
+    team = [f"{cluster.oidc.groups_prefix}{group}" for group in provider.provinces[province_slug].platform_team]
     return {
         "kubernetes_version": cluster.kubernetes_version,
         "registry_mirror": cluster.registry_mirror,
@@ -113,6 +115,8 @@ def derived_platform(hosting: dict[str, Any], province_slug: str, provider: Prov
         "ingress_namespace": cluster.ingress_namespace,
         "dns_namespace": cluster.dns_namespace,
         "oidc": cluster.oidc.model_dump(),
+        # The provider's admins and the province's platform team apply what lands in its tenants.
+        "platform_groups": [*CLUSTER_ADMIN_GROUPS, *team],
         "os_image": hosting.get("os_image"),
         "storage_classes": hosting.get("storage_classes"),
         "instance_types": {name: size.model_dump() for name, size in cluster.instance_types.items()},

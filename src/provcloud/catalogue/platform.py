@@ -61,6 +61,9 @@ class Capacity(CatalogueModel):
     storage: Quantity
 
 
+CLUSTER_ADMIN_GROUPS = ["system:masters", "kubeadm:cluster-admins"]
+"""kubeadm's cluster-admin groups: who applies a cluster's own stack unless the catalogue says."""
+
 MINIMUM_KUBERNETES = "1.30"
 """The guardrails are admissionregistration.k8s.io/v1 ValidatingAdmissionPolicies, GA (and served
 as v1) from Kubernetes 1.30: an older cluster would refuse every one of them at `pulumi up`."""
@@ -99,7 +102,7 @@ class Platform(CatalogueModel):
     """Namespace KubeVirt runs in: its controllers' service accounts create the VirtualMachineInstances
     of tenants' VirtualMachines, which the guardrails refuse from anyone else."""
     platform_groups: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9:._@-]{1,128}$")]] = Field(
-        default=["system:masters", "kubeadm:cluster-admins"], min_length=1
+        default=CLUSTER_ADMIN_GROUPS, min_length=1
     )
     """Groups of the identities that apply the platform stack (`pulumi up`): only they may change or
     delete what provcloud puts in a tenant namespace (its NetworkPolicies, quota, limit range, role

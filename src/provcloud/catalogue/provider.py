@@ -68,6 +68,10 @@ class Allotment(CatalogueModel):
     """Namespaces the province may create (its tenants and its platform namespaces)."""
     networks: list[IPv4Network] = Field(min_length=1)
     """Address ranges given to the province: every zone of its network lies inside one of them."""
+    platform_team: list[str] = Field(min_length=1)
+    """OIDC groups of the province's platform team (without the issuer's groups prefix): the
+    provider's stack lets them create and manage the province's namespaces only, and they apply the
+    province's stack."""
 
 
 class Provider(CatalogueModel):

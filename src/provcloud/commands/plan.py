@@ -10,12 +10,13 @@ from rich.markup import escape
 
 from provcloud.commands.validate import load_catalogue
 from provcloud.console import err, out
+from provcloud.errors import UserError
 from provcloud.plan.against import plan_objects_at
 from provcloud.plan.diff import PlanDiff, diff_plans
 from provcloud.plan.policies import policy_config
 from provcloud.plan.report import diff_table, markdown, summary, write_objects
-from provcloud.plan.run import make_plan
-from provcloud.plan.stack_config import find_stack
+from provcloud.plan.run import make_plan, make_provider_plan
+from provcloud.plan.stack_config import find_provider_stack, find_stack
 from provcloud.project import catalogue_file, display_path, project_root
 
 
@@ -26,7 +27,9 @@ class Format(StrEnum):
 
 
 def plan(
-    province: Annotated[str, typer.Argument(help="A province slug of provinces/, or a path to any catalogue file.")],
+    province: Annotated[
+        str | None, typer.Argument(help="A province slug of provinces/, or a path to any catalogue file.")
+    ] = None,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Write every object as YAML: DIR/<namespace or _cluster>/<kind>-<name>.yaml"),
@@ -40,22 +43,35 @@ def plan(
             "--against", metavar="GIT_REV", help="Also plan the catalogue and code at this revision; show the diff."
         ),
     ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option("--provider", metavar="SLUG", help="Plan a provider's stack (stacks/provider/) instead."),
+    ] = None,
 ) -> None:
     """Plan a province offline: run the platform stack under Pulumi's mock runtime, validate every
     object against the Kubernetes schema of its version, run the policy pack. Exit 1 on a schema
-    error or a mandatory policy violation."""
+    error or a mandatory policy violation. `--provider SLUG` plans the provider's stack the same way;
+    a hosted province's plan reads the provider's outputs from that offline plan."""
     root = project_root()
-    file = catalogue_file(province)
-    catalogue = load_catalogue(file)
-    stack = find_stack(root, catalogue.slug, file)
-    if stack.config_file is None and output_format is Format.text:
-        out.print(f"[dim]no stack file for {catalogue.slug}: stack config derived from {display_path(file)}[/]")
-    result = make_plan(catalogue, stack, root / "policies")
+    if (province is None) == (provider is None):
+        raise UserError("name a province, or a provider with --provider (not both)")
     diff: PlanDiff | None = None
-    if against is not None:
-        diff = diff_plans(plan_objects_at(root, against, catalogue.slug, file), result.objects)
+    if provider is not None:
+        if against is not None:
+            raise UserError("--against plans provinces only")
+        result, config = make_provider_plan(find_provider_stack(root, provider), root / "policies"), {}
+    else:
+        assert province is not None
+        file = catalogue_file(province)
+        catalogue = load_catalogue(file)
+        stack = find_stack(root, catalogue.slug, file)
+        if stack.config_file is None and output_format is Format.text:
+            out.print(f"[dim]no stack file for {catalogue.slug}: stack config derived from {display_path(file)}[/]")
+        result, config = make_plan(catalogue, stack, root / "policies"), policy_config(catalogue)
+        if against is not None:
+            diff = diff_plans(plan_objects_at(root, against, catalogue.slug, file), result.objects)
     if out_dir is not None:
-        written = write_objects(result, out_dir, policy_config(catalogue))
+        written = write_objects(result, out_dir, config)
         if output_format is Format.text:
             out.print(f"wrote {written} objects to {display_path(out_dir)}/")
 
@@ -79,7 +95,7 @@ def plan(
     mandatory = [v for v in result.violations if v.mandatory]
     if result.failed:
         err.print(
-            f"[red]✗[/] plan of {catalogue.slug}: {len(result.schema_errors)} schema error(s), "
+            f"[red]✗[/] plan of {result.province}: {len(result.schema_errors)} schema error(s), "
             f"{len(mandatory)} mandatory policy violation(s)"
         )
         for violation in mandatory:
@@ -87,5 +103,6 @@ def plan(
         raise typer.Exit(1)
     if output_format is Format.text:
         out.print(
-            f"[green]✓[/] plan of {catalogue.slug}: {len(result.objects)} objects, schema-valid, no mandatory violation"
+            f"[green]✓[/] plan of {result.province}: {len(result.objects)} objects, schema-valid, "
+            "no mandatory violation"
         )

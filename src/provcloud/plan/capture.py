@@ -6,7 +6,8 @@ script with another revision's code on the path, so it must work whatever that c
 
 It is also the one adapter between provcloud and Pulumi's internals. For speed it relies on, beyond
 the public test surface (`pulumi.runtime.set_mocks`, `Mocks`, `set_all_config`):
-`pulumi.runtime.mocks.MockMonitor` (subclassed: `RegisterResource`, `make_urn`, `mocks`), the
+`pulumi.runtime.mocks.MockMonitor` (subclassed: `RegisterResource`, `make_urn`, `mocks`; its
+`ReadResource` answers a StackReference through `Mocks.new_resource`), the
 `RegisterResourceRequest` fields `type`, `name`, `parent`, `custom`, `object`, `dependencies`,
 `pulumi.runtime.rpc.deserialize_properties`, `pulumi.runtime.resource._get_stack_trace` (replaced
 by an empty trace), `pulumi.runtime.settings.reset_options` / `get_root_resource`, and
@@ -35,6 +36,7 @@ from pulumi.runtime import settings as _settings
 from pulumi.runtime.proto import resource_pb2, source_pb2
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 
 
 @dataclass
@@ -60,7 +62,16 @@ class ProgramError(Exception):
 
 
 class _Mocks(pulumi.runtime.Mocks):
+    def __init__(self, references: dict[str, dict[str, Any]] | None = None) -> None:
+        self.references = references or {}
+        """Fully qualified stack name → its outputs, for the program's StackReferences."""
+
     def new_resource(self, args: _mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE_TYPE:
+            # A StackReference is read, not created: its state is the other stack's outputs. A stack
+            # the plan was not given has none, so each output the program requires is missing.
+            stack = str(args.inputs.get("name") or args.resource_id or args.name)
+            return stack, {"name": stack, "outputs": self.references.get(stack, {}), "secretOutputNames": []}
         return f"{args.name}-id", dict(args.inputs)
 
     def call(self, args: _mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -140,14 +151,30 @@ async def _resolve(value: Any) -> Any:
     return value
 
 
-def run_program(program: Path, config: dict[str, str], project: str, stack: str, fast: bool = True) -> Capture:
+def _quiet_run_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A RunError (a user's mistake) that several resources' inputs waited on fails each of them; the
+    run reports it once, so its copies left in unawaited futures are not printed as tracebacks."""
+    if not isinstance(context.get("exception"), pulumi.RunError):
+        loop.default_exception_handler(context)
+
+
+def run_program(
+    program: Path,
+    config: dict[str, str],
+    project: str,
+    stack: str,
+    fast: bool = True,
+    references: dict[str, dict[str, Any]] | None = None,
+) -> Capture:
     """Run `program` (a Pulumi program file) as a preview under mocks with `config` (full keys,
-    `project:key` → value as a string) and return what it registered."""
+    `project:key` → value as a string) and return what it registered. `references`: the outputs of
+    the stacks its StackReferences name (fully qualified name → outputs)."""
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_quiet_run_errors)
     asyncio.set_event_loop(loop)
     if fast:
         loop.set_default_executor(_InlineExecutor(max_workers=1))
-    monitor = _CapturingMonitor(_Mocks())
+    monitor = _CapturingMonitor(_Mocks(references))
     with _offline(program.parent, fast):
         pulumi.runtime.set_all_config(config)
         pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
@@ -172,10 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", required=True)
     parser.add_argument("--config", type=Path, required=True, help="JSON file: {full config key: value}")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--references", type=Path, help="JSON file: {stack name: its outputs}")
     args = parser.parse_args(argv)
     config = json.loads(args.config.read_text(encoding="utf-8"))
+    references = json.loads(args.references.read_text(encoding="utf-8")) if args.references else None
     try:
-        capture = run_program(args.program, config, args.project, args.stack)
+        capture = run_program(args.program, config, args.project, args.stack, references=references)
     except ProgramError as error:
         print(f"the program refused to run: {error}", file=sys.stderr)
         return 3

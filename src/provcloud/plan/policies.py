@@ -53,6 +53,10 @@ def policy_config(province: Province) -> dict[str, dict[str, Any]]:
         "log_retention": {
             "logRetentionDays": {str(level): days for level, days in controls.log_retention_days.items()}
         },
+        "hosted_namespaces_only": {
+            "hostedBy": province.hosting.provider if province.hosting else "",
+            "province": province.slug,
+        },
     }
 
 

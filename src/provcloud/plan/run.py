@@ -4,8 +4,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from provcloud.catalogue import Province
+from provcloud.catalogue import CatalogueError, Province
+from provcloud.catalogue.hosted import load_provider
 from provcloud.errors import UserError
 from provcloud.plan.admission_check import check_admission_policies
 from provcloud.plan.capture import Capture, ProgramError, run_program
@@ -13,9 +15,10 @@ from provcloud.plan.cloud_init_check import check_cloud_init
 from provcloud.plan.image_import_check import check_image_import
 from provcloud.plan.model import Plan, SchemaError, kubernetes_objects
 from provcloud.plan.policies import policy_config, run_policies
-from provcloud.plan.stack_config import CATALOGUE_KEY, Stack
+from provcloud.plan.stack_config import CATALOGUE_KEY, PROVIDER_CATALOGUE_KEY, Stack, find_provider_stack
 from provcloud.plan.validation import validate_objects
 from provcloud.platform.program import share_validated
+from provcloud.provider.settings import provider_stack_name
 
 
 @dataclass
@@ -31,39 +34,46 @@ class Timings:
     policies: float = 0.0
 
 
-def capture_stack(stack: Stack) -> Capture:
+Check = Callable[[], tuple[list[SchemaError], str]]
+
+
+def capture_stack(stack: Stack, references: dict[str, dict[str, Any]] | None = None) -> Capture:
     try:
-        return run_program(stack.program, stack.config, stack.project, stack.name)
+        return run_program(stack.program, stack.config, stack.project, stack.name, references=references)
     except ProgramError as error:
-        raise UserError(f"the platform stack refused to run: {error}") from error
+        raise UserError(f"the {stack.project} stack refused to run: {error}") from error
 
 
-def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings | None = None) -> Plan:
-    timings = timings or Timings()
-    started, cpu = time.perf_counter(), time.process_time()
-    catalogue = stack.config.get(CATALOGUE_KEY)
-    if catalogue:
-        share_validated(Path(catalogue), province)
-    capture = capture_stack(stack)
-    timings.program, timings.program_cpu = time.perf_counter() - started, time.process_time() - cpu
+_PROVIDER_OUTPUTS: dict[tuple[Path, int], dict[str, Any]] = {}
 
-    plan = Plan(
-        province=province.slug,
-        kubernetes_version=province.platform.kubernetes_version,
-        objects=kubernetes_objects(capture.resources),
-        outputs=capture.outputs,
-    )
+
+def provider_outputs(root: Path, provider: str) -> dict[str, Any]:
+    """The outputs of the provider's stack as its offline plan computes them (once per catalogue
+    version in a process): what a hosted province's StackReference reads."""
+    stack = find_provider_stack(root, provider)
+    catalogue = Path(stack.config[PROVIDER_CATALOGUE_KEY])
+    key = (catalogue.resolve(), catalogue.stat().st_mtime_ns if catalogue.is_file() else 0)
+    if key not in _PROVIDER_OUTPUTS:
+        _PROVIDER_OUTPUTS[key] = capture_stack(stack).outputs
+    return _PROVIDER_OUTPUTS[key]
+
+
+def _references(province: Province, stack: Stack) -> dict[str, dict[str, Any]] | None:
+    if province.hosting is None:
+        return None
+    root = stack.program.parent.parent.parent
+    provider = province.hosting.provider
+    return {provider_stack_name(provider): provider_outputs(root, provider)}
+
+
+def _judge(
+    plan: Plan, capture: Capture, checks: tuple[Check, ...], config: dict[str, Any], pack_dir: Path, timings: Timings
+) -> Plan:
     started = time.perf_counter()
-    version = province.platform.kubernetes_version
-    plan.schema_errors, plan.warnings = validate_objects(plan.objects, version)
+    plan.schema_errors, plan.warnings = validate_objects(plan.objects, plan.kubernetes_version)
     timings.schema = time.perf_counter() - started
     # Each consumer check: its refusals, and a line saying what it judged (or skipped, and why) and
     # how long it took — a user sees what the checks cost.
-    checks: tuple[Callable[[], tuple[list[SchemaError], str]], ...] = (
-        lambda: check_admission_policies(plan.objects, version),
-        lambda: check_cloud_init(plan.objects),
-        lambda: check_image_import(plan.objects, province),
-    )
     for check in checks:
         began = time.perf_counter()
         refusals, said = check()
@@ -73,6 +83,45 @@ def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings
         plan.checks.append(f"{said} ({took:.2f} s)")
 
     started = time.perf_counter()
-    plan.violations = run_policies(pack_dir, capture.resources, policy_config(province))
+    plan.violations = run_policies(pack_dir, capture.resources, config)
     timings.policies = time.perf_counter() - started
     return plan
+
+
+def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings | None = None) -> Plan:
+    timings = timings or Timings()
+    started, cpu = time.perf_counter(), time.process_time()
+    catalogue = stack.config.get(CATALOGUE_KEY)
+    if catalogue:
+        share_validated(Path(catalogue), province)
+    references = _references(province, stack)
+    program_started, cpu = time.perf_counter(), time.process_time()
+    capture = capture_stack(stack, references)
+    timings.program, timings.program_cpu = time.perf_counter() - program_started, time.process_time() - cpu
+    del started
+
+    version = province.platform.kubernetes_version
+    plan = Plan(province.slug, version, kubernetes_objects(capture.resources), capture.outputs)
+    checks: tuple[Check, ...] = (
+        lambda: check_admission_policies(plan.objects, version),
+        lambda: check_cloud_init(plan.objects),
+        lambda: check_image_import(plan.objects, province),
+    )
+    return _judge(plan, capture, checks, policy_config(province), pack_dir, timings)
+
+
+def make_provider_plan(stack: Stack, pack_dir: Path, timings: Timings | None = None) -> Plan:
+    """The provider's stack planned the same way: schema, the API server's CEL, the policy pack."""
+    timings = timings or Timings()
+    catalogue = Path(stack.config[PROVIDER_CATALOGUE_KEY])
+    try:
+        provider = load_provider(catalogue).provider
+    except CatalogueError as error:
+        raise UserError("\n".join(str(problem) for problem in error.problems)) from error
+    started, cpu = time.perf_counter(), time.process_time()
+    capture = capture_stack(stack)
+    timings.program, timings.program_cpu = time.perf_counter() - started, time.process_time() - cpu
+    version = provider.cluster.kubernetes_version
+    plan = Plan(provider.slug, version, kubernetes_objects(capture.resources), capture.outputs)
+    checks: tuple[Check, ...] = (lambda: check_admission_policies(plan.objects, version),)
+    return _judge(plan, capture, checks, {}, pack_dir, timings)

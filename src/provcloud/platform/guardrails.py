@@ -1,5 +1,10 @@
 """Guardrails: cluster-wide ValidatingAdmissionPolicies that hold every tenant namespace to the
-province's rules, with messages a tenant understands. Native objects only (admissionregistration.k8s.io/v1)."""
+province's rules, with messages a tenant understands. Native objects only (admissionregistration.k8s.io/v1).
+
+On a province's own cluster they are `provcloud-<rule>` bound to every tenant namespace. A provider's
+cluster holds several provinces' tenants, each with its own domain and platform team: there the
+provider's stack declares each hosted province's set as `provcloud-<province>-<rule>`, bound to the
+tenant namespaces labelled with that province only."""
 
 import re
 from typing import Any
@@ -64,7 +69,7 @@ def _rules(resources: tuple[tuple[str, str], ...], operations: tuple[str, ...] =
     ]
 
 
-def _cel_list(values: list[str]) -> str:
+def cel_list(values: list[str]) -> str:
     """A CEL list literal of strings. Every value comes from a catalogue field whose pattern admits
     no quote or backslash, so single quotes cannot be broken out of."""
     return "[" + ", ".join(f"'{value}'" for value in values) + "]"
@@ -78,21 +83,24 @@ def _not_platform(province: Province, *service_account_namespaces: str) -> list[
         {
             "name": "not-the-platform",
             "expression": (
-                f"!request.userInfo.groups.exists(g, g in {_cel_list(province.platform.platform_groups)})"
-                f" && !{_cel_list(prefixes)}.exists(p, request.userInfo.username.startsWith(p))"
+                f"!request.userInfo.groups.exists(g, g in {cel_list(province.platform.platform_groups)})"
+                f" && !{cel_list(prefixes)}.exists(p, request.userInfo.username.startsWith(p))"
             ),
         }
     ]
 
 
 def _policy(
+    province: Province,
     name: str,
     resources: tuple[tuple[str, str], ...],
     spec: dict[str, Any],
     operations: tuple[str, ...] = CREATE_UPDATE,
 ) -> list[Manifest]:
-    """A policy and its binding to every tenant namespace (Deny: the request is refused)."""
-    policy_name = f"provcloud-{name}"
+    """A policy and its binding to the province's tenant namespaces (Deny: the request is refused)."""
+    hosted = province.hosting is not None
+    policy_name = f"provcloud-{province.slug}-{name}" if hosted else f"provcloud-{name}"
+    selected = {labels.TENANT: "true", **({labels.PROVINCE: province.slug} if hosted else {})}
     return [
         {
             "apiVersion": API_VERSION,
@@ -111,7 +119,7 @@ def _policy(
             "spec": {
                 "policyName": policy_name,
                 "validationActions": ["Deny"],
-                "matchResources": {"namespaceSelector": {"matchLabels": {labels.TENANT: "true"}}},
+                "matchResources": {"namespaceSelector": {"matchLabels": selected}},
             },
         },
     ]
@@ -120,6 +128,7 @@ def _policy(
 def _registry_mirror_only(province: Province) -> list[Manifest]:
     mirror = province.platform.registry_mirror.rstrip("/") + "/"
     return _policy(
+        province,
         "registry-mirror-only",
         WORKLOAD_RESOURCES,
         {
@@ -178,9 +187,10 @@ def _image_origin(province: Province) -> str:
 def _vm_disk_sources(province: Province) -> list[Manifest]:
     mirror = province.platform.registry_mirror.rstrip("/") + "/"
     origin = _image_origin(province) + "/"
-    kinds = _cel_list(_DISK_SOURCE_KINDS)
+    kinds = cel_list(_DISK_SOURCE_KINDS)
     what = "object.kind + ' ' + object.metadata.name"
     return _policy(
+        province,
         "vm-disk-sources",
         (
             ("kubevirt.io", "virtualmachines"),
@@ -259,6 +269,7 @@ _UNDER_DOMAIN = "(h == variables.domain || h.endsWith('.' + variables.domain))"
 def _ingress_hosts(province: Province) -> list[Manifest]:
     domain = province.platform.ingress_domain
     return _policy(
+        province,
         "ingress-hosts",
         (("networking.k8s.io", "ingresses"),),
         {
@@ -319,8 +330,9 @@ def _ingress_hosts(province: Province) -> list[Manifest]:
     )
 
 
-def _no_node_ports() -> list[Manifest]:
+def _no_node_ports(province: Province) -> list[Manifest]:
     return _policy(
+        province,
         "no-node-ports",
         (("", "services"),),
         {
@@ -351,6 +363,7 @@ def _vm_instancetype(province: Province) -> list[Manifest]:
     sizes = sorted(province.platform.instance_types)
     size_list = ", ".join(sizes)
     return _policy(
+        province,
         "vm-instancetype",
         VM_RESOURCES,
         {
@@ -370,7 +383,7 @@ def _vm_instancetype(province: Province) -> list[Manifest]:
                         "object.kind != 'VirtualMachine' || (has(object.spec.instancetype)"
                         " && (!has(object.spec.instancetype.kind)"
                         " || object.spec.instancetype.kind.lowerAscii() == 'virtualmachineclusterinstancetype')"
-                        f" && object.spec.instancetype.name in {_cel_list(sizes)})"
+                        f" && object.spec.instancetype.name in {cel_list(sizes)})"
                     ),
                     "messageExpression": (
                         "'VirtualMachine ' + object.metadata.name + ' must name one of the province sizes "
@@ -385,6 +398,7 @@ def _vm_instancetype(province: Province) -> list[Manifest]:
 
 def _managed_objects(province: Province) -> list[Manifest]:
     return _policy(
+        province,
         "managed-objects",
         MANAGED_RESOURCES,
         {
@@ -409,6 +423,7 @@ def _managed_objects(province: Province) -> list[Manifest]:
 
 def _tenant_network_policies(province: Province) -> list[Manifest]:
     return _policy(
+        province,
         "tenant-egress",
         (("networking.k8s.io", "networkpolicies"),),
         {
@@ -435,12 +450,25 @@ def guardrail_objects(province: Province) -> list[Manifest]:
     return [
         *_registry_mirror_only(province),
         *_ingress_hosts(province),
-        *_no_node_ports(),
+        *_no_node_ports(province),
         *_vm_instancetype(province),
         *_vm_disk_sources(province),
         *_managed_objects(province),
         *_tenant_network_policies(province),
     ]
+
+
+def declare_policies(manifests: list[Manifest], opts: pulumi.ResourceOptions) -> None:
+    """Declare admission policies and their bindings (and any other object, as is). Each binding waits
+    for its policy: the API server refuses a binding whose policy is missing only by ignoring it, which
+    would leave the tenants unguarded until the next run."""
+    policies: dict[str, pulumi.Resource] = {}
+    for manifest in manifests:
+        name = manifest["metadata"]["name"]
+        after = [policies[name]] if manifest["kind"] == "ValidatingAdmissionPolicyBinding" else []
+        declared = declare(manifest, pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=after)))
+        if manifest["kind"] == "ValidatingAdmissionPolicy":
+            policies[name] = declared
 
 
 class Guardrails(pulumi.ComponentResource):
@@ -451,15 +479,7 @@ class Guardrails(pulumi.ComponentResource):
     def __init__(self, province: Province, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(self.TYPE, f"{province.slug}-guardrails", None, opts)
         self.manifests = guardrail_objects(province)
-        # Each binding waits for its policy: the API server refuses a binding whose policy is missing
-        # only by ignoring it, which would leave the tenants unguarded until the next run.
-        policies: dict[str, pulumi.Resource] = {}
-        for manifest in self.manifests:
-            name = manifest["metadata"]["name"]
-            after = [policies[name]] if manifest["kind"] == "ValidatingAdmissionPolicyBinding" else []
-            declared = declare(manifest, pulumi.ResourceOptions(parent=self, depends_on=after))
-            if manifest["kind"] == "ValidatingAdmissionPolicy":
-                policies[name] = declared
+        declare_policies(self.manifests, pulumi.ResourceOptions(parent=self))
         self.register_outputs(
             {"policies": [m["metadata"]["name"] for m in self.manifests if m["kind"] == "ValidatingAdmissionPolicy"]}
         )

@@ -34,3 +34,6 @@ POD_SECURITY_REASON = f"{PREFIX}/pod-security-reason"
 
 NAMESPACE_NAME = "kubernetes.io/metadata.name"
 """Set by Kubernetes on every namespace: how NetworkPolicies select a namespace by name."""
+
+PROVIDER = f"{PREFIX}/provider"
+"""On the objects a provider's stack declares (stacks/provider/): the provider's slug."""

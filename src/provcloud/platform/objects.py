@@ -40,6 +40,8 @@ def _typed_kinds() -> dict[tuple[str, str], Callable[..., pulumi.CustomResource]
         ("v1", "LimitRange"): k8s.core.v1.LimitRange,
         ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
         ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
+        ("rbac.authorization.k8s.io/v1", "ClusterRole"): k8s.rbac.v1.ClusterRole,
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): k8s.rbac.v1.ClusterRoleBinding,
         ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"): (
             k8s.admissionregistration.v1.ValidatingAdmissionPolicy
         ),
@@ -69,13 +71,16 @@ def declare(manifest: Manifest, opts: pulumi.ResourceOptions | None = None) -> p
 
 
 def declare_all(
-    manifests: Iterable[Manifest], opts: pulumi.ResourceOptions | None = None
+    manifests: Iterable[Manifest], opts: pulumi.ResourceOptions | None = None, prerequisites: int = 1
 ) -> list[pulumi.CustomResource]:
-    """Declare objects in order with `opts`; when the first is a Namespace, the others wait for it."""
+    """Declare objects in order with `opts`; when the first is a Namespace, the others wait for it (and
+    for the objects up to `prerequisites`, e.g. the RoleBinding that lets the stack's identity in)."""
     opts = opts or pulumi.ResourceOptions()
     declared: list[pulumi.CustomResource] = []
+    namespace_first = False
     for manifest in manifests:
         declared.append(declare(manifest, opts))
-        if len(declared) == 1 and manifest["kind"] == "Namespace":
-            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[declared[0]]))
+        namespace_first = namespace_first or (len(declared) == 1 and manifest["kind"] == "Namespace")
+        if namespace_first and len(declared) <= prerequisites:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[declared[-1]]))
     return declared

@@ -3,6 +3,7 @@ live, with their zone networks and the NetworkPolicies of the zone model."""
 
 import json
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 import pulumi
@@ -10,10 +11,11 @@ import pulumi
 from provcloud.catalogue import Province
 from provcloud.catalogue.network import Zone
 from provcloud.platform import labels
+from provcloud.platform.hosted_namespace import hosted_objects, prerequisites
 from provcloud.platform.network_policies import namespace_peer, namespace_policies, network_policy
 from provcloud.platform.objects import Manifest, declare_all, metadata
 from provcloud.platform.pod_security import BASELINE, pod_security_labels
-from provcloud.platform.service_vm import PLATFORM_NAMESPACES, stack_machines, zone_network_name
+from provcloud.platform.service_vm import platform_namespace_of, stack_machines, zone_network_name
 from provcloud.service_ports import url_port
 
 ZONE_FLOWS: frozenset[tuple[str, str]] = frozenset(
@@ -32,7 +34,7 @@ def zones_of(province: Province) -> dict[str, set[str]]:
     """Platform namespace → the zones its machines sit in."""
     zones: dict[str, set[str]] = {}
     for machine in stack_machines(province):
-        zones.setdefault(PLATFORM_NAMESPACES[machine.role], set()).add(machine.zone)
+        zones.setdefault(platform_namespace_of(province, machine.role), set()).add(machine.zone)
     return zones
 
 
@@ -77,7 +79,9 @@ def image_import_policy(province: Province, namespace: str) -> Manifest:
     )
 
 
-def platform_namespace_objects(province: Province, namespace: str, zones: dict[str, set[str]]) -> list[Manifest]:
+def platform_namespace_objects(
+    province: Province, namespace: str, zones: dict[str, set[str]], allotment_quota: Any = None
+) -> list[Manifest]:
     own = zones[namespace]
     others = sorted(other for other in zones if other != namespace)
     callers = [other for other in others if _may_connect(zones[other], own)]
@@ -96,6 +100,7 @@ def platform_namespace_objects(province: Province, namespace: str, zones: dict[s
                 annotations={labels.POD_SECURITY_REASON: KUBEVIRT_REASON},
             ),
         },
+        *hosted_objects(province, namespace, allotment_quota),
         *namespace_policies(
             province,
             namespace,
@@ -114,9 +119,14 @@ class PlatformNamespace(pulumi.ComponentResource):
     TYPE = "provcloud:platform:PlatformNamespace"
 
     def __init__(
-        self, province: Province, namespace: str, zones: dict[str, set[str]], opts: pulumi.ResourceOptions | None = None
+        self,
+        province: Province,
+        namespace: str,
+        zones: dict[str, set[str]],
+        opts: pulumi.ResourceOptions | None = None,
+        allotment_quota: Any = None,
     ) -> None:
         super().__init__(self.TYPE, namespace, None, opts)
-        self.manifests = platform_namespace_objects(province, namespace, zones)
-        declare_all(self.manifests, pulumi.ResourceOptions(parent=self))
+        self.manifests = platform_namespace_objects(province, namespace, zones, allotment_quota)
+        declare_all(self.manifests, pulumi.ResourceOptions(parent=self), prerequisites(province))
         self.register_outputs({"namespace": namespace, "zones": sorted(zones[namespace])})

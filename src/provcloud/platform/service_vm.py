@@ -17,6 +17,14 @@ PLATFORM_NAMESPACES: dict[MachineRole, str] = {
 """The platform namespace each role's VMs live in. `national_peer` is absent: it exists only in the lab."""
 
 
+def platform_namespace_of(province: Province, role: MachineRole) -> str:
+    """The namespace of a role's VMs: `platform-<service>` on a province's own cluster; on a
+    provider's cluster, shared with other provinces, prefixed with the province (`<slug>-platform-lgsp`)
+    like its tenants, so two hosted provinces never claim the same namespace."""
+    base = PLATFORM_NAMESPACES[role]
+    return f"{province.slug}-{base}" if province.hosting is not None else base
+
+
 def stack_machines(province: Province) -> list[ServiceMachine]:
     """The service machines the stack builds: every one but the lab-only national peer."""
     return [machine for machine in province.service_machines if machine.role in PLATFORM_NAMESPACES]
@@ -29,7 +37,7 @@ def zone_network_name(zone: str) -> str:
 def virtual_machine(
     province: Province, machine: ServiceMachine, admin_user: str, admin_keys: tuple[str, ...]
 ) -> Manifest:
-    namespace = PLATFORM_NAMESPACES[machine.role]
+    namespace = platform_namespace_of(province, machine.role)
     machine_labels = {
         labels.PROVINCE: province.slug,
         labels.ROLE: machine.role.value,

@@ -7,6 +7,7 @@ import pulumi
 from provcloud.catalogue import Agency, Province
 from provcloud.catalogue.quota_tier import QuotaTier
 from provcloud.platform import labels
+from provcloud.platform.hosted_namespace import hosted_objects, prerequisites
 from provcloud.platform.network_policies import namespace_peer, namespace_policies
 from provcloud.platform.objects import Manifest, declare_all, metadata
 from provcloud.platform.pod_security import RESTRICTED, pod_security_labels
@@ -146,8 +147,9 @@ def role_bindings(province: Province, agency: Agency, namespace: str) -> list[Ma
     return bindings
 
 
-def tenant_objects(province: Province, agency: Agency) -> list[Manifest]:
-    """Every object of one agency's tenant, in the order they are applied."""
+def tenant_objects(province: Province, agency: Agency, allotment_quota: Any = None) -> list[Manifest]:
+    """Every object of one agency's tenant, in the order they are applied. On a provider's cluster
+    also its platform team's binding and `allotment_quota` (hosted_namespace)."""
     namespace = province.namespace_of(agency)
     tier = province.quota_tiers[agency.tier]
     annotations = {
@@ -165,6 +167,7 @@ def tenant_objects(province: Province, agency: Agency) -> list[Manifest]:
         ),
     }
     managed = [
+        *hosted_objects(province, namespace, allotment_quota),
         resource_quota(province, agency, namespace, tier),
         limit_range(namespace, tier),
         *tenant_network_policies(province, namespace),
@@ -181,9 +184,15 @@ class AgencyTenant(pulumi.ComponentResource):
 
     TYPE = "provcloud:platform:AgencyTenant"
 
-    def __init__(self, province: Province, agency: Agency, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        province: Province,
+        agency: Agency,
+        opts: pulumi.ResourceOptions | None = None,
+        allotment_quota: Any = None,
+    ) -> None:
         self.namespace = province.namespace_of(agency)
         super().__init__(self.TYPE, self.namespace, None, opts)
-        self.manifests = tenant_objects(province, agency)
-        declare_all(self.manifests, pulumi.ResourceOptions(parent=self))
+        self.manifests = tenant_objects(province, agency, allotment_quota)
+        declare_all(self.manifests, pulumi.ResourceOptions(parent=self), prerequisites(province))
         self.register_outputs({"namespace": self.namespace})
