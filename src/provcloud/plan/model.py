@@ -101,6 +101,8 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     """Which consumers' own code judged the objects (or which check was skipped, and why)."""
+    stack: str = "province"
+    """Whose stack it is: a province's platform, or a provider's (`province` then holds its slug)."""
 
     @property
     def counts(self) -> dict[str, int]:

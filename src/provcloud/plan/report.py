@@ -61,7 +61,7 @@ def tenants_table(plan: Plan) -> Table:
 
 
 def counts_table(plan: Plan) -> Table:
-    table = Table(title=f"Objects of province {plan.province} (Kubernetes {plan.kubernetes_version})")
+    table = Table(title=f"Objects of {plan.stack} {plan.province} (Kubernetes {plan.kubernetes_version})")
     table.add_column("kind")
     table.add_column("count", justify="right")
     for kind, count in plan.counts.items():

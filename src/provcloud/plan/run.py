@@ -122,6 +122,6 @@ def make_provider_plan(stack: Stack, pack_dir: Path, timings: Timings | None = N
     capture = capture_stack(stack)
     timings.program, timings.program_cpu = time.perf_counter() - started, time.process_time() - cpu
     version = provider.cluster.kubernetes_version
-    plan = Plan(provider.slug, version, kubernetes_objects(capture.resources), capture.outputs)
+    plan = Plan(provider.slug, version, kubernetes_objects(capture.resources), capture.outputs, stack="provider")
     checks: tuple[Check, ...] = (lambda: check_admission_policies(plan.objects, version),)
     return _judge(plan, capture, checks, {}, pack_dir, timings)
