@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from provcloud.catalogue import Province
+from provcloud.catalogue import Province, load_province
 from provcloud.errors import UserError
 from provcloud.plan.admission_check import check_admission_policies
 from provcloud.plan.capture import Capture, ProgramError, run_program
@@ -13,9 +13,13 @@ from provcloud.plan.cloud_init_check import check_cloud_init
 from provcloud.plan.image_import_check import check_image_import
 from provcloud.plan.model import Plan, SchemaError, kubernetes_objects
 from provcloud.plan.policies import policy_config, run_policies
-from provcloud.plan.stack_config import CATALOGUE_KEY, Stack
+from provcloud.plan.stack_config import CATALOGUE_KEY, Stack, find_stack
 from provcloud.plan.validation import validate_objects
 from provcloud.platform.program import share_validated
+from provcloud.project import display_path
+
+PHASES = ("load", "program", "schema", "checks", "policies")
+"""A plan's phases in order, as `on_phase` announces them (`provcloud country` shows them)."""
 
 
 @dataclass
@@ -38,8 +42,30 @@ def capture_stack(stack: Stack) -> Capture:
         raise UserError(f"the platform stack refused to run: {error}") from error
 
 
-def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings | None = None) -> Plan:
+def _quiet(phase: str) -> None:
+    pass
+
+
+def plan_catalogue(
+    root: Path, file: Path, timings: Timings | None = None, on_phase: Callable[[str], None] = _quiet
+) -> tuple[Province, Stack, Plan]:
+    """Load a catalogue (its path shown as the user knows it), find its stack, plan it: what
+    `provcloud plan` and each worker of `provcloud country` do."""
+    on_phase("load")
+    province = load_province(display_path(file))
+    stack = find_stack(root, province.slug, file)
+    return province, stack, make_plan(province, stack, root / "policies", timings, on_phase)
+
+
+def make_plan(
+    province: Province,
+    stack: Stack,
+    pack_dir: Path,
+    timings: Timings | None = None,
+    on_phase: Callable[[str], None] = _quiet,
+) -> Plan:
     timings = timings or Timings()
+    on_phase("program")
     started, cpu = time.perf_counter(), time.process_time()
     catalogue = stack.config.get(CATALOGUE_KEY)
     if catalogue:
@@ -53,6 +79,7 @@ def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings
         objects=kubernetes_objects(capture.resources),
         outputs=capture.outputs,
     )
+    on_phase("schema")
     started = time.perf_counter()
     version = province.platform.kubernetes_version
     plan.schema_errors, plan.warnings = validate_objects(plan.objects, version)
@@ -64,6 +91,7 @@ def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings
         lambda: check_cloud_init(plan.objects),
         lambda: check_image_import(plan.objects, province),
     )
+    on_phase("checks")
     for check in checks:
         began = time.perf_counter()
         refusals, said = check()
@@ -72,6 +100,7 @@ def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings
         plan.schema_errors.extend(refusals)
         plan.checks.append(f"{said} ({took:.2f} s)")
 
+    on_phase("policies")
     started = time.perf_counter()
     plan.violations = run_policies(pack_dir, capture.resources, policy_config(province))
     timings.policies = time.perf_counter() - started
