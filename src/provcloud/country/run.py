@@ -60,7 +60,11 @@ def run_country(
         max_workers=min(jobs, len(to_plan)), mp_context=context, initializer=start_worker, initargs=(events,)
     )
     try:
-        pending: dict[Future[ProvinceResult], Path] = {pool.submit(plan_province, root, file): file for file in to_plan}
+        # The largest catalogues first: no worker is left with a big province while the others idle.
+        biggest_first = sorted(to_plan, key=lambda file: file.stat().st_size, reverse=True)
+        pending: dict[Future[ProvinceResult], Path] = {
+            pool.submit(plan_province, root, file): file for file in biggest_first
+        }
         progress.start()
         while pending:
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
