@@ -54,16 +54,20 @@ class BarsProgress:
         )
         self.country = self.bars.add_task("[bold]country", total=provinces, phase="provinces")
         self.provinces: dict[str, TaskID] = {}
+        self.done: set[str] = set()
 
     def start(self) -> None:
         self.bars.start()
 
     def phase(self, stem: str, phase: str) -> None:
+        if stem in self.done:
+            return  # phases and results come by different pipes: a late phase of a finished province
         if stem not in self.provinces:
             self.provinces[stem] = self.bars.add_task(escape(stem), total=len(PHASES), phase=phase)
         self.bars.update(self.provinces[stem], completed=PHASES.index(phase), phase=phase)
 
     def finished(self, result: ProvinceResult) -> None:
+        self.done.add(result.slug)
         if (task := self.provinces.pop(result.slug, None)) is not None:
             self.bars.remove_task(task)
         self.bars.console.print(finished_line(result))
