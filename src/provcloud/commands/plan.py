@@ -8,15 +8,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from provcloud.commands.validate import load_catalogue
 from provcloud.console import err, out
 from provcloud.errors import UserError
 from provcloud.plan.against import plan_objects_at
 from provcloud.plan.diff import PlanDiff, diff_plans
 from provcloud.plan.policies import policy_config
 from provcloud.plan.report import diff_table, markdown, summary, write_objects
-from provcloud.plan.run import make_plan, make_provider_plan
-from provcloud.plan.stack_config import find_provider_stack, find_stack
+from provcloud.plan.run import make_provider_plan, plan_catalogue
+from provcloud.plan.stack_config import find_provider_stack
 from provcloud.project import catalogue_file, display_path, project_root
 
 
@@ -63,11 +62,10 @@ def plan(
     else:
         assert province is not None
         file = catalogue_file(province)
-        catalogue = load_catalogue(file)
-        stack = find_stack(root, catalogue.slug, file)
+        catalogue, stack, result = plan_catalogue(root, file)
         if stack.config_file is None and output_format is Format.text:
             out.print(f"[dim]no stack file for {catalogue.slug}: stack config derived from {display_path(file)}[/]")
-        result, config = make_plan(catalogue, stack, root / "policies"), policy_config(catalogue)
+        config = policy_config(catalogue)
         if against is not None:
             diff = diff_plans(plan_objects_at(root, against, catalogue.slug, file), result.objects)
     if out_dir is not None:

@@ -79,13 +79,18 @@ def violations_table(plan: Plan) -> Table:
     return table
 
 
-def summary(plan: Plan, max_tenants: int = 40) -> Group:
-    parts: list[Any] = [counts_table(plan)]
-    tenant_count = sum(
+def count_tenants(plan: Plan) -> int:
+    """The tenant namespaces the plan declares: one per agency."""
+    return sum(
         1
         for o in plan.objects
         if o.kind == "Namespace" and o.manifest.get("metadata", {}).get("labels", {}).get(labels.TENANT) == "true"
     )
+
+
+def summary(plan: Plan, max_tenants: int = 40) -> Group:
+    parts: list[Any] = [counts_table(plan)]
+    tenant_count = count_tenants(plan)
     if tenant_count <= max_tenants:
         parts.append(tenants_table(plan))
     else:

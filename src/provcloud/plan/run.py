@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provcloud.catalogue import CatalogueError, Province
+from provcloud.catalogue import CatalogueError, Province, load_province
 from provcloud.catalogue.hosted import load_provider
 from provcloud.errors import UserError
 from provcloud.plan.admission_check import check_admission_policies
@@ -15,10 +15,14 @@ from provcloud.plan.cloud_init_check import check_cloud_init
 from provcloud.plan.image_import_check import check_image_import
 from provcloud.plan.model import Plan, SchemaError, kubernetes_objects
 from provcloud.plan.policies import policy_config, run_policies
-from provcloud.plan.stack_config import CATALOGUE_KEY, PROVIDER_CATALOGUE_KEY, Stack, find_provider_stack
+from provcloud.plan.stack_config import CATALOGUE_KEY, PROVIDER_CATALOGUE_KEY, Stack, find_provider_stack, find_stack
 from provcloud.plan.validation import validate_objects
 from provcloud.platform.program import share_validated
+from provcloud.project import display_path
 from provcloud.provider.settings import provider_stack_name
+
+PHASES = ("load", "program", "schema", "checks", "policies")
+"""A plan's phases in order, as `on_phase` announces them (`provcloud country` shows them)."""
 
 
 @dataclass
@@ -66,14 +70,37 @@ def _references(province: Province, stack: Stack) -> dict[str, dict[str, Any]] |
     return {provider_stack_name(provider): provider_outputs(root, provider)}
 
 
+def _quiet(phase: str) -> None:
+    pass
+
+
+def plan_catalogue(
+    root: Path, file: Path, timings: Timings | None = None, on_phase: Callable[[str], None] = _quiet
+) -> tuple[Province, Stack, Plan]:
+    """Load a catalogue (its path shown as the user knows it), find its stack, plan it: what
+    `provcloud plan` and each worker of `provcloud country` do."""
+    on_phase("load")
+    province = load_province(display_path(file))
+    stack = find_stack(root, province.slug, file)
+    return province, stack, make_plan(province, stack, root / "policies", timings, on_phase)
+
+
 def _judge(
-    plan: Plan, capture: Capture, checks: tuple[Check, ...], config: dict[str, Any], pack_dir: Path, timings: Timings
+    plan: Plan,
+    capture: Capture,
+    checks: tuple[Check, ...],
+    config: dict[str, Any],
+    pack_dir: Path,
+    timings: Timings,
+    on_phase: Callable[[str], None] = _quiet,
 ) -> Plan:
+    on_phase("schema")
     started = time.perf_counter()
     plan.schema_errors, plan.warnings = validate_objects(plan.objects, plan.kubernetes_version)
     timings.schema = time.perf_counter() - started
     # Each consumer check: its refusals, and a line saying what it judged (or skipped, and why) and
     # how long it took — a user sees what the checks cost.
+    on_phase("checks")
     for check in checks:
         began = time.perf_counter()
         refusals, said = check()
@@ -82,23 +109,29 @@ def _judge(
         plan.schema_errors.extend(refusals)
         plan.checks.append(f"{said} ({took:.2f} s)")
 
+    on_phase("policies")
     started = time.perf_counter()
     plan.violations = run_policies(pack_dir, capture.resources, config)
     timings.policies = time.perf_counter() - started
     return plan
 
 
-def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings | None = None) -> Plan:
+def make_plan(
+    province: Province,
+    stack: Stack,
+    pack_dir: Path,
+    timings: Timings | None = None,
+    on_phase: Callable[[str], None] = _quiet,
+) -> Plan:
     timings = timings or Timings()
-    started, cpu = time.perf_counter(), time.process_time()
+    on_phase("program")
     catalogue = stack.config.get(CATALOGUE_KEY)
     if catalogue:
         share_validated(Path(catalogue), province)
     references = _references(province, stack)
-    program_started, cpu = time.perf_counter(), time.process_time()
+    started, cpu = time.perf_counter(), time.process_time()
     capture = capture_stack(stack, references)
-    timings.program, timings.program_cpu = time.perf_counter() - program_started, time.process_time() - cpu
-    del started
+    timings.program, timings.program_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     version = province.platform.kubernetes_version
     plan = Plan(province.slug, version, kubernetes_objects(capture.resources), capture.outputs)
@@ -107,7 +140,7 @@ def make_plan(province: Province, stack: Stack, pack_dir: Path, timings: Timings
         lambda: check_cloud_init(plan.objects),
         lambda: check_image_import(plan.objects, province),
     )
-    return _judge(plan, capture, checks, policy_config(province), pack_dir, timings)
+    return _judge(plan, capture, checks, policy_config(province), pack_dir, timings, on_phase)
 
 
 def make_provider_plan(stack: Stack, pack_dir: Path, timings: Timings | None = None) -> Plan:
