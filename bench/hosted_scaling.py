@@ -242,6 +242,20 @@ def machine() -> str:
     return line
 
 
+def refusals(project: Path, slugs: list[str]) -> str:
+    """What the loader says of the generated catalogues (file:line: field: problem), before measuring."""
+    from provcloud.catalogue import CatalogueError, load_province
+    from provcloud.catalogue.hosted import load_provider
+
+    try:
+        load_provider(project / "providers" / f"{PROVIDER}.yml")
+        for slug in slugs:
+            load_province(project / "provinces" / f"{slug}.yml")
+    except CatalogueError as error:
+        return str(error)
+    return ""
+
+
 def _median(runs: list[dict[str, float]]) -> dict[str, float]:
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
@@ -259,6 +273,9 @@ def main() -> None:
     agencies = dict(provinces)
     with tempfile.TemporaryDirectory(prefix="provcloud-hosted-") as folder:
         project = hosted_project(args.keep or Path(folder), slugs)
+        refused = refusals(project, slugs)
+        if refused:
+            raise SystemExit(f"the generated catalogues are refused (a fault of this script):\n{refused}")
         print(f"machine: {machine()}")
         print(
             f"{len(slugs)} of {len(provinces)} register provinces, nearest the median of "
