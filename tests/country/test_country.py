@@ -39,7 +39,8 @@ def test_parallel_run_returns_every_province(project: Path) -> None:
         assert result["passed"] and result["failures"] == [], f"{slug}: {result['failures']}"
         assert result["cached"] is False, f"{slug}: a first run in a fresh project cannot be cached"
         assert result["tenants"] == result["agencies"] > 0, f"{slug}: one tenant per agency"
-    assert results["demo"]["objects"] == 87, "the same count `provcloud plan demo` gives (INVENTORY[\"demo\"] in test_object_inventory.py)"
+    # The same count `provcloud plan demo` gives: INVENTORY["demo"] in tests/stack/test_object_inventory.py.
+    assert results["demo"]["objects"] == 87, "the same count `provcloud plan demo` gives"
     assert (results["demo"]["host"], results["rented-alpha"]["host"]) == ("own", "qtsc")
     assert "no SSH key" in results["rented-alpha"]["warnings"][0], "the program's pulumi.log warning is kept"
 
