@@ -100,6 +100,11 @@ class RoleInputs:
             management.append(f"{zones[machine.zone].gateway}/32")
         return management
 
+    def docsystem_clients(self, machine: ServiceMachine) -> list[str]:
+        """Who may reach the document system: the LGSP nodes (agencies come through them, with their
+        certificate, allow-list, consumer list, rate limit and audit log) and management."""
+        return [*self.lgsp_node_sources(), *self.management_sources(machine)]
+
     def service_rules(self, machine: ServiceMachine) -> list[HostVars]:
         """What the machine's service must accept, and from where (the catalogue's network plan): the
         LGSP node from the app zone and the tenants' egress; the document system from the LGSP node
@@ -117,11 +122,9 @@ class RoleInputs:
                 ("PostgreSQL from the document system's application", POSTGRESQL_PORT,
                  [_cidr(app) for app in self.machines(MachineRole.docsystem_app)]),
             ],
-            # Agencies reach it only through the node, which holds their certificate, allow-list,
-            # consumer list, rate limit and audit log; operators from the management zone.
             MachineRole.docsystem_app: [
                 ("document system (HTTPS) from the LGSP node and management", DOCSYSTEM_PORT,
-                 [*lgsp_nodes, *self.management_sources(machine)]),
+                 self.docsystem_clients(machine)),
             ],
             MachineRole.national_peer: [
                 ("national platform (HTTPS) from the provincial LGSP nodes", lgsp_routes.national_port(self.province),
@@ -208,6 +211,7 @@ class RoleInputs:
     def docsystem(self, machine: ServiceMachine) -> HostVars:
         province = self.province
         database = self.docsystem_database()
+        consumers = set(lgsp_routes.docsystem_consumers(province))
         inputs: HostVars = {
             "docsystem_server_names": province.machine_names(machine),
             "docsystem_https_port": DOCSYSTEM_PORT,
@@ -221,11 +225,11 @@ class RoleInputs:
             "docsystem_record_file": str(self.paths.docsystem_record),
             "docsystem_upload_max_size": lgsp_routes.DOCSYSTEM_UPLOAD_MAX,
             # Defence in depth behind the firewall: nginx itself answers only the node and management.
-            "docsystem_allowed_clients": [*self.lgsp_node_sources(), *self.management_sources(machine)],
+            "docsystem_allowed_clients": self.docsystem_clients(machine),
             "docsystem_agencies": [
                 {"slug": agency.slug, "name": agency.name, "org_code": agency.org_code}
                 for agency in province.agencies
-                if agency.slug in set(lgsp_routes.docsystem_consumers(province))
+                if agency.slug in consumers
             ],
         }
         if database is not None:

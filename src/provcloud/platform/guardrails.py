@@ -125,8 +125,13 @@ def _policy(
     ]
 
 
+def _mirror_prefix(province: Province) -> str:
+    """What every image of the province's registry mirror starts with."""
+    return province.platform.registry_mirror.rstrip("/") + "/"
+
+
 def _registry_mirror_only(province: Province) -> list[Manifest]:
-    mirror = province.platform.registry_mirror.rstrip("/") + "/"
+    mirror = _mirror_prefix(province)
     return _policy(
         province,
         "registry-mirror-only",
@@ -185,7 +190,7 @@ def _image_origin(province: Province) -> str:
 
 
 def _vm_disk_sources(province: Province) -> list[Manifest]:
-    mirror = province.platform.registry_mirror.rstrip("/") + "/"
+    mirror = _mirror_prefix(province)
     origin = _image_origin(province) + "/"
     kinds = cel_list(_DISK_SOURCE_KINDS)
     what = "object.kind + ' ' + object.metadata.name"
