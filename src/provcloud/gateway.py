@@ -114,3 +114,11 @@ def consumers(province: Province) -> list[Agency]:
     """Agencies that consume a service (those the node gives credentials to), in catalogue order."""
     names = {consumer for agency in province.agencies for service in agency.services for consumer in service.consumers}
     return [agency for agency in province.agencies if agency.slug in names]
+
+
+def first_caller(province: Province) -> Agency:
+    """The agency the demo calls as: the first consumer with an address to call from."""
+    candidates = [agency for agency in consumers(province) if agency.source_addresses]
+    if not candidates:
+        raise UserError(f"no agency of {province.slug} consumes a service and has source_addresses to call from")
+    return candidates[0]

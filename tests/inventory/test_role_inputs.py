@@ -135,8 +135,10 @@ def test_the_document_system_database_is_one_set_of_coordinates_on_both_sides() 
         }
         assert application["docsystem_database_password_file"] == password_file
         assert server["postgresql_dependent_users"] == [
-            {"name": "docsystem", "databases": ["docsystem"], "sources": applications, "password_file": password_file}
-        ]
+            {"name": "docsystem", "databases": ["docsystem"], "sources": applications, "password_file": password_file,
+             # the backup role's restore logs in as the application's role, from the postgres account
+             "local_system_users": ["postgres"]}
+        ]  # fmt: skip
         assert server["postgresql_dependent_databases"] == [{"name": "docsystem", "owner": "docsystem"}]
         assert server["postgresql_port"] == application["docsystem_database_port"]
         assert server["postgresql_listen_addresses"] == ["localhost", database_host]
@@ -165,20 +167,24 @@ def test_backup_sources_and_the_backup_machine() -> None:
     machines = host_vars("danang")
     sources = [
         {"name": "docsystem-database", "host": "docsys-db-01", "address": "10.48.2.11", "kind": "postgresql",
-         "database": "docsystem"},
+         "database": "docsystem", "role": "docsystem"},
         {"name": "docsystem-documents", "host": "docsys-app-01", "address": "10.48.1.11", "kind": "directory",
-         "path": "/srv/docsystem/media"},
+         "path": "/srv/docsystem/media", "owner": "docsystem"},
     ]  # fmt: skip
     assert machines["backup-01"]["backup_sources"] == sources
     assert machines["backup-01"]["backup_identity_file"] == "/state/danang/backup/age-identity.txt"
     assert machines["backup-01"]["backup_retention_days"] == 30, "sources at level 3 keep backups 30 days"
     assert machines["docsys-app-01"]["docsystem_storage_dir"] + "/media" == sources[1]["path"]
+    # A restore logs in as the role the application uses, and unpacks as the account that runs it.
+    assert machines["docsys-app-01"]["docsystem_database_user"] == sources[0]["role"]
+    assert machines["docsys-app-01"]["docsystem_user"] == sources[1]["owner"]
     for source in ("docsys-db-01", "docsys-app-01", "docsys-app-02"):
         assert (machines[source]["backup_server"], machines[source]["backup_server_address"]) == (
             "backup-01",
             "10.48.3.11",
         )
         assert machines[source]["backup_sources"] == sources
+        assert machines[source]["backup_identity_file"] == machines["backup-01"]["backup_identity_file"]
     assert "backup_sources" not in machines["lgsp-01"]
 
 

@@ -6,7 +6,11 @@ serve again after a reboot; a second converge changes nothing.
 The tests of this module build on each other in file order (the document stored first is the one
 restored later)."""
 
+import base64
+import hashlib
 import json
+import shlex
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -155,24 +159,62 @@ def machine(lab: Lab, role: MachineRole) -> str:
     return lab.province.machines_with_role(role)[0].name
 
 
+PLANTED_FILE = "/srv/docsystem/media/planted-by-root"
+PLANTED_TABLE = "planted_by_superuser"
+BACKUPS = "/var/backups/provcloud/docsystem"
+
+
+def psql(lab: Lab, query: str) -> str:
+    """`query` on the document system's database, as the superuser on its machine (one value)."""
+    db = machine(lab, MachineRole.docsystem_db)
+    answer = lab.ssh(db, f"cd / && sudo -u postgres psql -d docsystem -tAc {shlex.quote(query)}")
+    assert answer.returncode == 0, answer.stderr
+    return answer.stdout.strip()
+
+
+def take_backup(lab: Lab) -> dict[str, object]:
+    taken = lab.ssh(
+        machine(lab, MachineRole.backup),
+        "sudo systemctl start provcloud-backup.service && sudo provcloud-backup-status",
+        timeout=600,
+    )
+    assert taken.returncode == 0, taken.stderr
+    status: dict[str, object] = json.loads(taken.stdout)
+    return status
+
+
 def test_backup_then_restore_brings_a_dropped_database_and_documents_back(
     demo_lab: Lab, tenants: dict[str, Consumer], docsystem: DocsystemState
 ) -> None:
     backup, app, db = (
         machine(demo_lab, role) for role in (MachineRole.backup, MachineRole.docsystem_app, MachineRole.docsystem_db)
     )
-    taken = demo_lab.ssh(
-        backup, "sudo systemctl start provcloud-backup.service && sudo provcloud-backup-status", timeout=600
+    # What a restore must not bring back with the rights it was made with: a root-owned setuid file
+    # among the documents, a table owned by the superuser in the application's database.
+    planted = demo_lab.ssh(app, f"sudo install -o root -g root -m 4755 /bin/true {PLANTED_FILE}")
+    assert planted.returncode == 0, planted.stderr
+    psql(demo_lab, f"CREATE TABLE {PLANTED_TABLE} (x int)")
+    assert psql(demo_lab, f"SELECT tableowner FROM pg_tables WHERE tablename = '{PLANTED_TABLE}'") == "postgres"
+
+    status = take_backup(demo_lab)
+    age, count = status["age_seconds"], status["count"]
+    assert isinstance(age, int) and isinstance(count, int) and age < 600 and count >= 1, status
+    folder = f"{BACKUPS}/{status['newest']}"
+    listing = demo_lab.ssh(backup, f"sudo ls {folder}")
+    sources = ("docsystem-database", "docsystem-documents")
+    assert set(listing.stdout.split()) >= {
+        "SHA256SUMS",
+        *(f"{source}{suffix}" for source in sources for suffix in (".age", ".statement", ".statement.sig")),
+    }, listing.stdout
+    # Encrypted at the source: what the backup machine received is age ciphertext, and it has no age
+    # of its own (nothing there could have encrypted it — or decrypt it).
+    headers = demo_lab.ssh(backup, f"sudo sh -c 'for f in {folder}/*.age; do head -c 21 \"$f\"; echo; done'")
+    assert headers.stdout.split() == ["age-encryption.org/v1"] * 2, headers.stdout
+    assert demo_lab.ssh(backup, "command -v age").returncode != 0, "the backup machine needs no age"
+    statement = demo_lab.ssh(backup, f"sudo cat {folder}/docsystem-database.statement").stdout
+    assert statement.startswith(
+        f"provcloud-backup set=docsystem id={status['newest']} source=docsystem-database sha256="
     )
-    assert taken.returncode == 0, taken.stderr
-    status = json.loads(taken.stdout)
-    assert status["age_seconds"] < 600 and status["count"] >= 1, status
-    listing = demo_lab.ssh(backup, f"sudo ls /var/backups/provcloud/docsystem/{status['newest']}")
-    assert set(listing.stdout.split()) >= {"docsystem-database.age", "docsystem-documents.age", "SHA256SUMS"}
-    leaked = demo_lab.ssh(
-        backup, f"sudo grep -c '%PDF' /var/backups/provcloud/docsystem/{status['newest']}/*.age || true"
-    )
-    assert all(line.endswith(":0") for line in leaked.stdout.split()), "backups must be encrypted"
 
     dropped = demo_lab.ssh(
         app, "sudo systemctl stop 'docsystem-*' && sudo find /srv/docsystem/media -mindepth 1 -delete"
@@ -196,6 +238,73 @@ def test_backup_then_restore_brings_a_dropped_database_and_documents_back(
         sample_pdf("after restore"),
     )
     assert me.wait_for_file(again), "the restored system must accept new documents"
+
+    # Restored as the application, not with the backup's owners: every document and every table is
+    # the application's, the planted ones included.
+    owner = demo_lab.ssh(app, f"sudo stat -c %U {PLANTED_FILE}").stdout.strip()
+    assert owner == "docsystem", f"{PLANTED_FILE} restored owned by {owner}"
+    strangers = demo_lab.ssh(app, "sudo find /srv/docsystem/media ! -user docsystem").stdout.split()
+    assert strangers == [], f"restored files not owned by the application: {strangers}"
+    assert psql(demo_lab, f"SELECT tableowner FROM pg_tables WHERE tablename = '{PLANTED_TABLE}'") == "docsystem"
+    others = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> 'docsystem'"
+    assert psql(demo_lab, others) == "0"
+
+
+def test_a_restore_refuses_a_backup_the_backup_machine_forged(
+    demo_lab: Lab, tenants: dict[str, Consumer], docsystem: DocsystemState
+) -> None:
+    """The backup machine (compromised) presents a newer backup: its own dump, encrypted to the
+    public recipient, with a statement rewritten to match and checksums recomputed. The controller
+    refuses it before anything is stopped or replaced."""
+    backup = machine(demo_lab, MachineRole.backup)
+    newest = take_backup(demo_lab)["newest"]
+    forged_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() + 3600))
+    forged = f"{BACKUPS}/{forged_id}"
+    identity = state_dir(demo_lab.province.slug) / "backup" / "age-identity.txt"
+    recipient = subprocess.run(["age-keygen", "-y", str(identity)], capture_output=True, text=True, check=True).stdout
+    ciphertext = subprocess.run(
+        ["age", "--encrypt", "--recipient", recipient.strip()], input=b"the backup machine's own dump",
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    digest = hashlib.sha256(ciphertext).hexdigest()
+    forge = (
+        f"sudo cp -a {BACKUPS}/{newest} {forged} && cd {forged}"
+        f" && echo {base64.b64encode(ciphertext).decode()} | base64 -d | sudo tee docsystem-database.age > /dev/null"
+        f" && echo 'provcloud-backup set=docsystem id={forged_id} source=docsystem-database sha256={digest}'"
+        f" | sudo tee docsystem-database.statement > /dev/null"
+        f" && sudo sed -i 's/id={newest}/id={forged_id}/' docsystem-documents.statement"
+        " && sudo sh -c 'sha256sum -- *.age *.statement *.statement.sig > SHA256SUMS'"
+    )
+    try:
+        made = demo_lab.ssh(backup, forge)
+        assert made.returncode == 0, made.stderr
+        refused = run_provcloud("restore", demo_lab.province.slug, "--yes", "--backup", forged_id)
+        assert refused.returncode != 0, "a forged backup was restored"
+        assert "docsystem-database: the statement is not signed by docsys-db-01's host key" in refused.stdout, (
+            refused.stdout[-3000:]
+        )
+        assert "docsystem-documents: the statement is not signed by docsys-app-01's host key" in refused.stdout
+    finally:
+        demo_lab.ssh(backup, f"sudo rm -rf {forged}")
+    me = agency_client(demo_lab, tenants, docsystem, AGENCY_A)
+    answer, content = me.download(STORED.document_id, STORED.file_id)
+    assert (answer.status, content) == (200, STORED.content), "a refused restore must leave the system as it was"
+
+
+def test_the_backup_account_runs_nothing_but_its_commands(demo_lab: Lab) -> None:
+    """With the backup machine's key, a source gives only `dump`/`seal` of its own sources."""
+    backup, db = machine(demo_lab, MachineRole.backup), machine(demo_lab, MachineRole.docsystem_db)
+    address = next(m.ip for m in demo_lab.province.service_machines if m.name == db)
+    for command in ("dump docsystem-database 20261204T013000Z; id", "dump docsystem-documents 20261204T013000Z",
+                    "seal docsystem-database ../../etc/shadow", "id"):  # fmt: skip
+        tried = demo_lab.ssh(
+            backup,
+            "sudo -u provcloud-backup ssh -i /var/lib/provcloud-backup/.ssh/id_ed25519 -o BatchMode=yes"
+            " -o UserKnownHostsFile=/var/lib/provcloud-backup/.ssh/known_hosts"
+            f" provcloud-backup@{address} {shlex.quote(command)}",
+        )
+        assert tried.returncode != 0 and "provcloud-backup: refused" in tried.stderr, (command, tried.stderr)
+        assert "uid=" not in tried.stdout
 
 
 def test_app_and_database_serve_again_after_a_reboot(

@@ -26,6 +26,6 @@ if state["applied"] and not state["pending"]:
         and user.is_staff
         and user.email == os.environ["DOCSYSTEM_ADMIN_EMAIL"]
         and user.check_password(password)
-        and (banner is None or not (banner.password or banner.password_hash))
+        and (banner is None or not (banner.account or banner.password or banner.password_hash))
     )
 print(json.dumps(state))

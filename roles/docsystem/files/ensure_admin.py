@@ -23,7 +23,10 @@ if not user.check_password(password):
 if changed:
     user.save()
 banner = AutoAdminSingleton.objects.get()
-if banner.password or banner.password_hash:
+# Mayan shows the banner ("Automatic credentials", with "Password: None" once the password is
+# cleared) while it names an account: it names none, so the login page shows only the login.
+if banner.account is not None or banner.password or banner.password_hash:
+    banner.account = None
     banner.password = banner.password_hash = None
     banner.save()
     changed = True

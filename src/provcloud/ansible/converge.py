@@ -81,6 +81,20 @@ def _task_name(data: dict[str, Any]) -> str:
     return f"{role} : {task}" if role and not task.startswith(f"{role} :") else task
 
 
+FAILURE_STDERR_LINES = 5
+"""Lines of a failed command's stderr shown with its task (the reason is at the end)."""
+
+
+def failure_message(result: dict[str, Any]) -> str:
+    """What a person needs of a failed task: its message, and for a command that failed only with
+    "non-zero return code" the end of what it wrote on stderr (where its reason is)."""
+    message = str(result.get("msg", ""))
+    stderr = str(result.get("stderr", "") or "").strip()
+    if stderr and (not message or message == "non-zero return code"):
+        return "; ".join(stderr.splitlines()[-FAILURE_STDERR_LINES:])
+    return message
+
+
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
     with open(folder / "configure.lock", "w") as lock:
@@ -132,7 +146,7 @@ def converge(request: ConvergeRequest, observer: Observer) -> ConvergeResult:
                 outcome = "ignored"
             if outcome in ("failed", "unreachable"):
                 recap.failed_tasks.append(task)
-            message = str(result.get("msg", "")) if outcome in ("failed", "unreachable") else ""
+            message = failure_message(result) if outcome in ("failed", "unreachable") else ""
             observer.host_result(host, task, outcome, message)
         elif kind == "playbook_on_stats":
             for name in RECAP_FIELDS:

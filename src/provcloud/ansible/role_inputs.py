@@ -25,6 +25,11 @@ HostVars = dict[str, Any]
 DOCSYSTEM_DATABASE = "docsystem"
 """The document system's database, and the PostgreSQL role that owns it and that it connects as."""
 DOCSYSTEM_STORAGE_DIR = "/srv/docsystem"
+DOCSYSTEM_USER = "docsystem"
+"""The document system's account on its application machines: it owns the documents, and a restore
+unpacks them as it (never as root keeping the owners a backup records)."""
+RESTORE_SYSTEM_USER = "postgres"
+"""The database machine's account the backup role restores from, logged in as the application's role."""
 """Where the document system keeps its files; the documents are `<storage>/media` (backed up)."""
 
 
@@ -218,6 +223,7 @@ class RoleInputs:
             "docsystem_tls_protocols": TLS_PROTOCOLS,
             "docsystem_tls_ciphers": TLS_CIPHERS,
             "docsystem_storage_dir": DOCSYSTEM_STORAGE_DIR,
+            "docsystem_user": DOCSYSTEM_USER,
             "docsystem_mail_domain": province.dns.domain,
             "docsystem_admin_password_file": str(self.paths.docsystem_admin_password),
             "docsystem_secret_key_file": str(self.paths.docsystem_secret_key),
@@ -257,6 +263,8 @@ class RoleInputs:
                         "databases": [database.name],
                         "sources": applications,
                         "password_file": str(database.password_file),
+                        # A restore logs in as this role from the postgres account (backup role).
+                        "local_system_users": [RESTORE_SYSTEM_USER] if self.first(MachineRole.backup) else [],
                     }
                 ],
                 "postgresql_dependent_databases": [{"name": database.name, "owner": database.user}],
@@ -272,12 +280,12 @@ class RoleInputs:
         if database is not None and server is not None:
             sources.append(
                 {"name": "docsystem-database", "host": server.name, "address": str(server.ip),
-                 "kind": "postgresql", "database": database.name}
+                 "kind": "postgresql", "database": database.name, "role": database.user}
             )  # fmt: skip
         if (application := self.first(MachineRole.docsystem_app)) is not None:
             sources.append(
                 {"name": "docsystem-documents", "host": application.name, "address": str(application.ip),
-                 "kind": "directory", "path": f"{DOCSYSTEM_STORAGE_DIR}/media"}
+                 "kind": "directory", "path": f"{DOCSYSTEM_STORAGE_DIR}/media", "owner": DOCSYSTEM_USER}
             )  # fmt: skip
         return sources
 
@@ -305,5 +313,6 @@ class RoleInputs:
             "backup_sources": self.backup_sources(),
             "backup_server": server.name,
             "backup_server_address": str(server.ip),
+            "backup_identity_file": str(self.paths.backup_identity),
             "backup_restore_dir": str(self.paths.backup_restore),
         }

@@ -11,9 +11,11 @@ import typer
 
 from provcloud.commands.configure import configure
 from provcloud.commands.lab import up
+from provcloud.commands.lab_use import how_to_use
 from provcloud.commands.plan import plan
-from provcloud.commands.validate import validate
+from provcloud.commands.validate import load_catalogue, validate
 from provcloud.console import out
+from provcloud.project import catalogue_file
 
 DemoStep = tuple[str, Callable[[str], None]]
 
@@ -66,3 +68,7 @@ def demo(
         out.rule(f"[bold]{number}/{len(STEPS)} {title}")
         step(province)
     out.rule("[bold green]demo complete")
+    out.print("Now use the lab yourself (as root, while it is up):")
+    for command, what in how_to_use(load_catalogue(catalogue_file(province))):
+        out.print(f"  [bold]{command}[/]\n      {what}", soft_wrap=True)
+    out.print(f"  [bold]provcloud lab down {province}[/]\n      when you are done: removes what the lab created")

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from provcloud.catalogue.slug import is_dns_label
+from provcloud.commands.lab_use import call, open_service
 from provcloud.commands.validate import load_catalogue
 from provcloud.console import out
 from provcloud.errors import UserError
@@ -84,6 +85,10 @@ def down(province: Province) -> None:
         out.print(f"[bold green]lab {slug} is down[/]: nothing of it is left on this host")
     else:
         out.print(f"lab {slug} is not up: nothing to remove")
+
+
+lab_app.command("call", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(call)
+lab_app.command("open")(open_service)
 
 
 def _catalogue_of_lab(province: str) -> Path:

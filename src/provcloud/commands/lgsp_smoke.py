@@ -9,20 +9,18 @@ from provcloud.commands.validate import load_catalogue
 from provcloud.console import out
 from provcloud.controller_state import state_dir
 from provcloud.errors import UserError
-from provcloud.gateway import call, consumer_credentials, consumers, lgsp_node
+from provcloud.gateway import call, consumer_credentials, first_caller, lgsp_node
 from provcloud.lab.tenant_client import source_address, tenant_address
 from provcloud.project import catalogue_file, display_path
 
 PATH = "/dmdc/agencies"
+"""The node's directory of the province's agencies: every consumer may read it."""
 
 
 def smoke_request(province_name: str) -> None:
     province = load_catalogue(catalogue_file(province_name))
     node = lgsp_node(province)
-    candidates = [agency for agency in consumers(province) if agency.source_addresses]
-    if not candidates:
-        raise UserError(f"no agency of {province.slug} consumes a service and has source_addresses to call from")
-    agency = candidates[0]
+    agency = first_caller(province)
     credentials = consumer_credentials(state_dir(province.slug), agency.slug)
     source = source_address(agency)
     out.print(
