@@ -2,6 +2,7 @@
 
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from datetime import date
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv4Network
 
@@ -138,7 +139,7 @@ def redundancy(province: Province) -> Iterator[Problem]:
                 at_role,
                 f"{role.value} is security level {level} and runs on {len(machines)} machine ({names}): from level "
                 f"{REDUNDANCY_LEVEL} it needs {REDUNDANT_MACHINES} machines behind `virtual_ips.{role.value}`, "
-                f"or a `redundancy_waivers.{role.value}` entry with its reason",
+                f"or a `redundancy_waivers.{role.value}` entry (reason, approved_by, until)",
             )
         if len(machines) >= REDUNDANT_MACHINES and role not in province.virtual_ips:
             yield Problem(
@@ -169,7 +170,7 @@ def redundancy(province: Province) -> Iterator[Problem]:
         ),
         "virtual router id",
     )
-    for role in province.redundancy_waivers:
+    for role, waiver in province.redundancy_waivers.items():
         here = ("redundancy_waivers", role.value)
         machines = province.machines_with_role(role)
         if role not in REDUNDANT_ROLES:
@@ -181,6 +182,12 @@ def redundancy(province: Province) -> Iterator[Problem]:
                 here,
                 f"{role.value} is below security level {REDUNDANCY_LEVEL} and needs no redundancy: remove the waiver",
                 at_key=True,
+            )
+        elif waiver.until < date.today():
+            yield Problem(
+                (*here, "until"),
+                f"the waiver of {role.value} (approved by {waiver.approved_by}) ended on {waiver.until}: run its "
+                "second machine, or renew the waiver (a new `until`, approved again)",
             )
 
 

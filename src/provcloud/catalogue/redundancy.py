@@ -2,12 +2,13 @@
 security level, the virtual IP a pair answers on, and the waiver a province declares when it cannot
 (yet) run a pair."""
 
+from datetime import date
 from ipaddress import IPv4Address
 from typing import Annotated
 
 from pydantic import Field
 
-from provcloud.catalogue.base import PLAIN_TEXT_PATTERN, CatalogueModel
+from provcloud.catalogue.base import PLAIN_TEXT_PATTERN, CatalogueModel, NameText
 from provcloud.catalogue.service_machine import MachineRole
 
 REDUNDANT_ROLES = (MachineRole.lgsp_node, MachineRole.docsystem_app, MachineRole.docsystem_db)
@@ -35,8 +36,15 @@ class VirtualIp(CatalogueModel):
 
 
 class RedundancyWaiver(CatalogueModel):
-    """A documented exception: the role runs on fewer machines than its security level asks."""
+    """A documented exception: the role runs on fewer machines than its security level asks, for a
+    stated reason, accepted by a named person, until a date after which the catalogue is refused
+    again (so a waiver is revisited, not forgotten)."""
 
     reason: WaiverReason
-    """Why, who accepted the risk and until when, e.g. `second node budgeted for 2027; accepted by the
-    Department of Science and Technology on 2026-11-02`."""
+    """Why the role runs on one machine, e.g. `second node budgeted for 2027`."""
+    approved_by: NameText
+    """Who accepted the risk, with their office, e.g. `Nguyễn Văn A, Director of the Department of
+    Science and Technology`."""
+    until: date
+    """The last day the waiver holds (`YYYY-MM-DD`); from the day after, `provcloud validate` refuses
+    the catalogue until the second machine runs or the waiver is renewed."""
