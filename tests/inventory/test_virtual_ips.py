@@ -65,14 +65,24 @@ def test_machines_without_a_virtual_ip_get_no_keepalived_inputs() -> None:
 
 
 def test_virtual_router_ids_are_the_catalogue_s_and_differ_within_a_zone() -> None:
-    """The id is not counted from the machines' order (which an edit may change): it is the catalogue's,
-    which the catalogue rules keep unique in the zone (fixture virtual-router-id-taken)."""
     ids = {
         (inputs["keepalived_interface"], inputs["keepalived_instance_name"]): inputs["keepalived_virtual_router_id"]
         for inputs in host_vars(DANANG).values()
         if "keepalived_virtual_ip" in inputs
     }
     assert ids == {("dmz", "lgsp_node"): 10, ("app", "docsystem_app"): 11}
+
+
+def test_an_undeclared_virtual_router_id_is_the_role_s_whatever_the_machines_order() -> None:
+    """Not counted from the file's order (an edit would renumber a running pair): fixed per role, so
+    two pairs never share one; the catalogue rules refuse a declared id that takes another's
+    (fixtures virtual-router-id-taken, virtual-router-id-default-taken)."""
+    undeclared = {role: VirtualIp(ip=vip.ip) for role, vip in DANANG.virtual_ips.items()}
+    for machines in (DANANG.service_machines, DANANG.service_machines[::-1]):
+        province = DANANG.model_copy(update={"virtual_ips": undeclared, "service_machines": machines})
+        inputs = host_vars(province)
+        assert inputs["lgsp-02"]["keepalived_virtual_router_id"] == 10
+        assert inputs["docsys-app-01"]["keepalived_virtual_router_id"] == 11
 
 
 def test_the_interface_is_the_one_the_network_config_names() -> None:

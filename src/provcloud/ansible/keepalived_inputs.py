@@ -10,6 +10,7 @@ ever listed by hand.
 from typing import Any
 
 from provcloud.catalogue import MachineRole, Province, ServiceMachine
+from provcloud.catalogue.redundancy import virtual_router_id
 from provcloud.service_ports import DOCSYSTEM_PORT, LGSP_PORT
 
 HostVars = dict[str, Any]
@@ -69,7 +70,7 @@ def keepalived(province: Province, machine: ServiceMachine) -> HostVars:
         "keepalived_instance_name": machine.role.value,
         "keepalived_virtual_ip": str(virtual_ip.ip),
         "keepalived_prefix_length": zone.cidr.prefixlen,
-        "keepalived_virtual_router_id": virtual_ip.virtual_router_id,
+        "keepalived_virtual_router_id": virtual_router_id(machine.role, virtual_ip),
         "keepalived_interface": province.machine_interface(machine),
         "keepalived_unicast_source": str(machine.ip),
         "keepalived_unicast_peers": peers(province, machine),

@@ -12,7 +12,12 @@ from provcloud.catalogue.network import REQUIRED_ZONES
 from provcloud.catalogue.problem import FieldPath, Problem, render_path
 from provcloud.catalogue.province import Province
 from provcloud.catalogue.quantity import parse_quantity
-from provcloud.catalogue.redundancy import REDUNDANCY_LEVEL, REDUNDANT_MACHINES, REDUNDANT_ROLES
+from provcloud.catalogue.redundancy import (
+    REDUNDANCY_LEVEL,
+    REDUNDANT_MACHINES,
+    REDUNDANT_ROLES,
+    virtual_router_id,
+)
 from provcloud.catalogue.service_machine import MachineRole
 from provcloud.catalogue.slug import DNS_LABEL_MAX
 
@@ -164,7 +169,7 @@ def redundancy(province: Province) -> Iterator[Problem]:
         (
             (
                 ("virtual_ips", role.value, "virtual_router_id"),
-                f"{province.virtual_ips[role].virtual_router_id} in zone {zone!r}",
+                f"{virtual_router_id(role, province.virtual_ips[role])} in zone {zone!r}",
             )
             for role, zone in _virtual_ip_zones(province).items()
         ),

@@ -30,9 +30,22 @@ class VirtualIp(CatalogueModel):
 
     ip: IPv4Address
     """A free host address of the zone the role's machines sit in (all of them in one zone)."""
-    virtual_router_id: int = Field(ge=1, le=255)
-    """The VRRP virtual router id, unique in the zone: ask the network team which ids the zone's
-    routers already use (they often run VRRP on the same VLAN)."""
+    virtual_router_id: int | None = Field(default=None, ge=1, le=255)
+    """The VRRP virtual router id, unique in the zone. Default: the role's own id, the same in every
+    province (lgsp_node 10, docsystem_app 11, docsystem_db 12), so pairs never share one; declare
+    another when the zone's routers already use it (ask the network team: they often run VRRP on the
+    same VLAN)."""
+
+
+DEFAULT_VIRTUAL_ROUTER_IDS = {role: 10 + place for place, role in enumerate(REDUNDANT_ROLES)}
+"""Each redundant role's VRRP id when the catalogue declares none: fixed per role, not counted from
+the file's order, so editing the file never renumbers a running pair."""
+
+
+def virtual_router_id(role: MachineRole, virtual_ip: VirtualIp) -> int:
+    """The pair's VRRP id: the declared one, or its role's default (a role that takes no virtual IP,
+    refused by the catalogue rules, gets 0)."""
+    return virtual_ip.virtual_router_id or DEFAULT_VIRTUAL_ROUTER_IDS.get(role, 0)
 
 
 class RedundancyWaiver(CatalogueModel):
