@@ -1,5 +1,6 @@
 """Schema fixtures: every valid one loads; every invalid one fails with exactly the errors it states."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,13 @@ def test_validate_command_reports_fixture_without_traceback(fixture: Path) -> No
     assert "Traceback" not in result.stderr
     for line in expected_errors(fixture):
         assert line in result.stderr.splitlines(), f"missing in stderr:\n{line}\n---\n{result.stderr}"
+
+
+def test_validate_shows_the_waivers_in_force() -> None:
+    """A reviewer sees who accepted running a level-4 service on one machine, and until when."""
+    result = run_provcloud(
+        "validate", str((FIXTURES / "valid" / "redundant.yml").relative_to(ROOT)), env={**os.environ, "COLUMNS": "240"}
+    )
+    assert result.returncode == 0, result.stderr
+    row = next((line for line in result.stdout.splitlines() if "docsystem_db" in line and "2099-12-31" in line), "")
+    assert "Trần Thị B, Director of the Department of Science and Technology" in row, result.stdout

@@ -78,8 +78,9 @@ def test_routes_of_danang_and_its_national_upstream() -> None:
     node = host_vars("danang")["lgsp-02"]
     routes = {route["name"]: route for route in node["lgsp_node_routes"]}
     assert routes["ho-tich"]["address"] == "10.48.1.21:8080" and routes["ho-tich"]["upstream_path"] == "/ho-tich"
-    # qlvb.danang.gov.vn is an alias of both document system machines: the last one listed wins.
-    assert (routes["docsystem"]["host"], routes["docsystem"]["address"]) == ("qlvb.danang.gov.vn", "10.48.1.12:443")
+    # qlvb.danang.gov.vn is an alias of both document system machines: it names their service, reached
+    # at the pair's virtual IP (not at whichever machine happens to be listed last).
+    assert (routes["docsystem"]["host"], routes["docsystem"]["address"]) == ("qlvb.danang.gov.vn", "10.48.1.10:443")
     assert len(routes["docsystem"]["consumers"]) == 8
     # An endpoint that is no service machine is reached by its name, on the scheme's port.
     assert (node["lgsp_node_national_host"], node["lgsp_node_national_address"]) == ("ndxp.gov.vn", "ndxp.gov.vn:443")
@@ -210,15 +211,28 @@ def test_a_time_source_serves_time_and_does_not_follow_itself() -> None:
     assert machines["lgsp-01"]["common_time_clients"] == [str(zone.cidr) for zone in DEMO.network.zones.values()]
 
 
+Rule = tuple[str, str, int | None, list[str]]
+"""(protocol, name, port, sources) of a firewall rule."""
+
+
 @pytest.mark.parametrize(
-    ("machine", "rule"),
+    ("machine", "expected"),
     [
         # Not the tenants' egress: agencies reach the document system only through the node (hole 3).
-        ("docsys-app-01", ("document system (HTTPS) from the LGSP node and management", 443,
-                           ["10.48.0.11/32", "10.48.0.12/32", "10.48.3.0/24"])),
-        ("backup-01", None),
+        # The pair behind a virtual IP also accepts VRRP (protocol 112, no port) from its other machine.
+        ("docsys-app-01", [("tcp", "document system (HTTPS) from the LGSP node and management", 443,
+                            ["10.48.0.11/32", "10.48.0.12/32", "10.48.3.0/24"]),
+                           ("vrrp", "VRRP from the other docsystem_app machines (keepalived)", None,
+                            ["10.48.1.12/32"])]),
+        ("lgsp-02", [("tcp", "LGSP gateway (HTTPS) from the app zone and tenant egress", 443,
+                      ["10.48.1.0/24", "10.48.128.0/17"]),
+                     ("vrrp", "VRRP from the other lgsp_node machines (keepalived)", None, ["10.48.0.11/32"])]),
+        # One database machine, no virtual IP: no VRRP.
+        ("docsys-db-01", [("tcp", "PostgreSQL from the document system's application", 5432,
+                           ["10.48.1.11/32", "10.48.1.12/32"])]),
+        ("backup-01", []),
     ],
 )  # fmt: skip
-def test_firewall_rule_of_each_service_in_danang(machine: str, rule: tuple[str, int, list[str]] | None) -> None:
+def test_firewall_rule_of_each_service_in_danang(machine: str, expected: list[Rule]) -> None:
     rules = host_vars("danang")[machine]["common_firewall_service_rules"]
-    assert [(r["name"], r["port"], r["sources"]) for r in rules] == ([rule] if rule else [])
+    assert [(r["protocol"], r["name"], r["port"], r["sources"]) for r in rules] == expected

@@ -32,9 +32,15 @@ illustrative)."""
 
 
 def machine_addresses(province: Province) -> dict[str, str]:
-    """Every service machine's DNS names (FQDN and aliases) → its catalogue address: an upstream named
-    after a machine is reached at that address, so nginx never depends on name resolution to start."""
-    return {name: str(machine.ip) for machine in province.service_machines for name in province.machine_names(machine)}
+    """Every service machine's DNS names → the address nginx connects to, so it never depends on name
+    resolution to start: a machine's FQDN names that machine (its own address); its aliases name its
+    service (the service address: the pair's virtual IP when one is declared)."""
+    addresses: dict[str, str] = {}
+    for machine in province.service_machines:
+        addresses |= dict.fromkeys(machine.aliases, str(province.service_address(machine)))
+    for machine in province.service_machines:
+        addresses[province.machine_fqdn(machine)] = str(machine.ip)
+    return addresses
 
 
 def upstream_address(province: Province, url: str) -> tuple[str, str]:
@@ -47,12 +53,12 @@ def upstream_address(province: Province, url: str) -> tuple[str, str]:
 
 def is_docsystem(province: Province, service: SharedService) -> bool:
     """Whether the service is the document system: its upstream names a document-system machine (by
-    a DNS name or its address) on the document system's port."""
+    a DNS name, its address or the pair's virtual IP) on the document system's port."""
     parts = urlsplit(service.upstream)
     names = {
         name
         for machine in province.machines_with_role(MachineRole.docsystem_app)
-        for name in (*province.machine_names(machine), str(machine.ip))
+        for name in (*province.machine_names(machine), str(machine.ip), str(province.service_address(machine)))
     }
     return parts.hostname in names and url_port(parts) == DOCSYSTEM_PORT
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provcloud.ansible import lgsp_routes
+from provcloud.ansible import keepalived_inputs, lgsp_routes
 from provcloud.catalogue import MachineRole, Province, ServiceMachine
 from provcloud.controller_state import ControllerPaths
 from provcloud.service_ports import DOCSYSTEM_PORT, LGSP_PORT, POSTGRESQL_PORT
@@ -38,7 +38,8 @@ class DatabaseCoordinates:
     """How the document system reaches its database, and what the postgresql role creates for it."""
 
     host: str
-    """The database machine's catalogue address (no name resolution needed)."""
+    """The database's service address (no name resolution needed): the pair's virtual IP when one is
+    declared, else the machine's own address."""
     port: int
     name: str
     user: str
@@ -70,7 +71,7 @@ class RoleInputs:
         if server is None:
             return None
         return DatabaseCoordinates(
-            host=str(server.ip),
+            host=str(self.province.service_address(server)),
             port=POSTGRESQL_PORT,
             name=DOCSYSTEM_DATABASE,
             user=DOCSYSTEM_DATABASE,
@@ -88,6 +89,7 @@ class RoleInputs:
             MachineRole.backup: self.backup_server,
         }
         inputs.update(role_inputs[machine.role](machine))
+        inputs.update(keepalived_inputs.keepalived(self.province, machine))
         if machine.role in (MachineRole.docsystem_app, MachineRole.docsystem_db):
             inputs.update(self.backup_source())
         return inputs
@@ -114,7 +116,8 @@ class RoleInputs:
         """What the machine's service must accept, and from where (the catalogue's network plan): the
         LGSP node from the app zone and the tenants' egress; the document system from the LGSP node
         and management only (agencies come through the node); its database only from the document
-        system's application; the national peer only from the provincial LGSP nodes."""
+        system's application; the national peer only from the provincial LGSP nodes; VRRP between the
+        machines of a pair that carries a virtual IP."""
         network = self.province.network
         tenant_egress = [str(cidr) for cidr in network.tenant_egress]
         lgsp_nodes = self.lgsp_node_sources()
@@ -140,7 +143,7 @@ class RoleInputs:
         return [
             {"name": name, "protocol": "tcp", "port": port, "sources": sources}
             for name, port, sources in rules[machine.role]
-        ]
+        ] + keepalived_inputs.firewall_rules(self.province, machine)
 
     def common(self, machine: ServiceMachine) -> HostVars:
         province = self.province
@@ -168,7 +171,7 @@ class RoleInputs:
             "pki_ca_common_name": f"{province.name} provincial CA ({province.org_code})",
             "pki_organization_name": province.name,
             "pki_server_names": province.machine_names(machine),
-            "pki_server_addresses": [str(machine.ip)],
+            "pki_server_addresses": list(dict.fromkeys(map(str, (machine.ip, province.service_address(machine))))),
             "pki_national_ca_enabled": self.lab,
             "pki_national_ca_common_name": f"{province.national_platform.name} national CA (lab stand-in)",
             "pki_consumer_agencies": {

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from datetime import date
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv4Network
 
@@ -11,7 +12,12 @@ from provcloud.catalogue.network import REQUIRED_ZONES
 from provcloud.catalogue.problem import FieldPath, Problem, render_path
 from provcloud.catalogue.province import Province
 from provcloud.catalogue.quantity import parse_quantity
-from provcloud.catalogue.redundancy import REDUNDANCY_LEVEL, REDUNDANT_MACHINES, REDUNDANT_ROLES
+from provcloud.catalogue.redundancy import (
+    REDUNDANCY_LEVEL,
+    REDUNDANT_MACHINES,
+    REDUNDANT_ROLES,
+    virtual_router_id,
+)
 from provcloud.catalogue.service_machine import MachineRole
 from provcloud.catalogue.slug import DNS_LABEL_MAX
 
@@ -138,7 +144,7 @@ def redundancy(province: Province) -> Iterator[Problem]:
                 at_role,
                 f"{role.value} is security level {level} and runs on {len(machines)} machine ({names}): from level "
                 f"{REDUNDANCY_LEVEL} it needs {REDUNDANT_MACHINES} machines behind `virtual_ips.{role.value}`, "
-                f"or a `redundancy_waivers.{role.value}` entry with its reason",
+                f"or a `redundancy_waivers.{role.value}` entry (reason, approved_by, until)",
             )
         if len(machines) >= REDUNDANT_MACHINES and role not in province.virtual_ips:
             yield Problem(
@@ -163,13 +169,13 @@ def redundancy(province: Province) -> Iterator[Problem]:
         (
             (
                 ("virtual_ips", role.value, "virtual_router_id"),
-                f"{province.virtual_ips[role].virtual_router_id} in zone {zone!r}",
+                f"{virtual_router_id(role, province.virtual_ips[role])} in zone {zone!r}",
             )
             for role, zone in _virtual_ip_zones(province).items()
         ),
         "virtual router id",
     )
-    for role in province.redundancy_waivers:
+    for role, waiver in province.redundancy_waivers.items():
         here = ("redundancy_waivers", role.value)
         machines = province.machines_with_role(role)
         if role not in REDUNDANT_ROLES:
@@ -181,6 +187,12 @@ def redundancy(province: Province) -> Iterator[Problem]:
                 here,
                 f"{role.value} is below security level {REDUNDANCY_LEVEL} and needs no redundancy: remove the waiver",
                 at_key=True,
+            )
+        elif waiver.until < date.today():
+            yield Problem(
+                (*here, "until"),
+                f"the waiver of {role.value} (approved by {waiver.approved_by}) ended on {waiver.until}: run its "
+                "second machine, or renew the waiver (a new `until`, approved again)",
             )
 
 

@@ -66,8 +66,8 @@ class Province(CatalogueModel):
     service_machines: list[ServiceMachine] = Field(min_length=1)
     virtual_ips: dict[MachineRole, VirtualIp] = Field(default_factory=dict)
     """The one address a redundant common service is to answer on, by role; required for a role with
-    two machines or more, and checked with every other address of the plan. Not yet carried by the
-    machines (no VRRP role yet) nor used by consumers: see docs/catalogue.md."""
+    two machines or more, and checked with every other address of the plan. Consumers use it instead
+    of the machines' own addresses; the keepalived role carries it (see docs/high-availability.md)."""
     redundancy_waivers: dict[MachineRole, RedundancyWaiver] = Field(default_factory=dict)
     """Roles allowed to run on fewer machines than their security level asks (level 4 and up: two),
     each with its documented reason."""
@@ -110,3 +110,19 @@ class Province(CatalogueModel):
 
     def machines_with_role(self, role: MachineRole) -> list[ServiceMachine]:
         return [machine for machine in self.service_machines if machine.role is role]
+
+    def machine_interface(self, machine: ServiceMachine) -> str:
+        """The name of the machine's one network interface: its zone's (the network-config renames it)."""
+        return machine.zone
+
+    def service_address(self, machine: ServiceMachine) -> IPv4Address:
+        """Where consumers reach the service the machine runs: its role's virtual IP when one is declared
+        (keepalived keeps it on a healthy machine of the pair), else the machine's own address. The one
+        rule for every consumer: the LGSP node's routes, the document database's clients, the tenants'
+        egress, the certificates."""
+        virtual_ip = self.virtual_ips.get(machine.role)
+        return machine.ip if virtual_ip is None else virtual_ip.ip
+
+    def service_addresses(self, role: MachineRole) -> list[IPv4Address]:
+        """The addresses consumers reach a role's service at: its virtual IP alone, or each machine's."""
+        return list(dict.fromkeys(self.service_address(machine) for machine in self.machines_with_role(role)))

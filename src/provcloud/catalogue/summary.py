@@ -1,4 +1,5 @@
-"""A province at a glance: agencies by kind, tier and security level; machines and virtual IPs by zone."""
+"""A province at a glance: agencies by kind, tier and security level; machines and virtual IPs by zone;
+the redundancy waivers in force, with who approved them and until when."""
 
 from collections import Counter
 
@@ -48,4 +49,16 @@ def province_summary(province: Province) -> RenderableType:
         f"[bold]{province.slug}[/] — {province.name} · unit {province.admin_unit_code} · "
         f"{province.org_code} · {len(agencies)} agencies · {len(province.service_machines)} service machines"
     )
-    return Panel(Group(tables, "", machines), title=title, title_align="left")
+    parts: list[RenderableType] = [tables, "", machines]
+    if province.redundancy_waivers:
+        parts += ["", _waivers(province)]
+    return Panel(Group(*parts), title=title, title_align="left")
+
+
+def _waivers(province: Province) -> Table:
+    table = Table(title="redundancy waivers", title_justify="left", show_edge=False)
+    for column in ("role", "until", "approved by", "reason"):
+        table.add_column(column)
+    for role, waiver in sorted(province.redundancy_waivers.items(), key=lambda item: item[1].until):
+        table.add_row(role.value, str(waiver.until), waiver.approved_by, waiver.reason)
+    return table

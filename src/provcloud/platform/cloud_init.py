@@ -51,6 +51,7 @@ def network_config(province: Province, machine: ServiceMachine) -> str:
     return render(
         "network-config.yaml.j2",
         machine=machine,
+        interface=province.machine_interface(machine),
         mac_address=mac_address(province, machine),
         prefix_length=zone.cidr.prefixlen,
         gateway=zone.gateway,

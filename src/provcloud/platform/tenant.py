@@ -4,7 +4,7 @@ from typing import Any
 
 import pulumi
 
-from provcloud.catalogue import Agency, Province
+from provcloud.catalogue import Agency, MachineRole, Province
 from provcloud.catalogue.quota_tier import QuotaTier
 from provcloud.platform import labels
 from provcloud.platform.hosted_namespace import hosted_objects, prerequisites
@@ -107,11 +107,11 @@ def limit_range(namespace: str, tier: QuotaTier) -> Manifest:
 
 def tenant_network_policies(province: Province, namespace: str) -> list[Manifest]:
     """In: the namespace itself and the ingress controller. Out: DNS, the namespace itself, and the
-    LGSP node's gateway — never another tenant."""
-    lgsp_nodes = [machine for machine in province.service_machines if machine.role.value == "lgsp_node"]
+    LGSP node's gateway (its virtual IP when the pair declares one) — never another tenant."""
+    lgsp_nodes = province.service_addresses(MachineRole.lgsp_node)
     egress = [
         {
-            "to": [{"ipBlock": {"cidr": f"{machine.ip}/32"}} for machine in lgsp_nodes],
+            "to": [{"ipBlock": {"cidr": f"{address}/32"}} for address in lgsp_nodes],
             "ports": [{"protocol": "TCP", "port": LGSP_PORT}],
         }
     ]
