@@ -268,15 +268,15 @@ def test_a_restore_refuses_a_backup_the_backup_machine_forged(
     ).stdout  # fmt: skip
     digest = hashlib.sha256(ciphertext).hexdigest()
     forge = (
-        f"sudo cp -a {BACKUPS}/{newest} {forged} && cd {forged}"
-        f" && echo {base64.b64encode(ciphertext).decode()} | base64 -d | sudo tee docsystem-database.age > /dev/null"
+        f"cp -a {BACKUPS}/{newest} {forged} && cd {forged}"
+        f" && echo {base64.b64encode(ciphertext).decode()} | base64 -d > docsystem-database.age"
         f" && echo 'provcloud-backup set=docsystem id={forged_id} source=docsystem-database sha256={digest}'"
-        f" | sudo tee docsystem-database.statement > /dev/null"
-        f" && sudo sed -i 's/id={newest}/id={forged_id}/' docsystem-documents.statement"
-        " && sudo sh -c 'sha256sum -- *.age *.statement *.statement.sig > SHA256SUMS'"
+        " > docsystem-database.statement"
+        f" && sed -i 's/id={newest}/id={forged_id}/' docsystem-documents.statement"
+        " && sha256sum -- *.age *.statement *.statement.sig > SHA256SUMS"
     )
     try:
-        made = demo_lab.ssh(backup, forge)
+        made = demo_lab.ssh(backup, f"sudo sh -c {shlex.quote(forge)}")
         assert made.returncode == 0, made.stderr
         refused = run_provcloud("restore", demo_lab.province.slug, "--yes", "--backup", forged_id)
         assert refused.returncode != 0, "a forged backup was restored"
