@@ -13,6 +13,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from conftest import ROOT
 from provcloud.ansible.inventory import province_inventory
 from provcloud.catalogue import MachineRole, load_province
+from provcloud.project import catalogue_files
 
 ROLES = ("common", "pki", "lgsp_node", "docsystem", "postgresql", "backup")
 ENTRY_POINTS: dict[MachineRole, list[tuple[str, str]]] = {
@@ -23,7 +24,7 @@ ENTRY_POINTS: dict[MachineRole, list[tuple[str, str]]] = {
     MachineRole.backup: [("backup", "main")],
 }
 """The roles (and entry points) each machine runs besides common and pki (playbooks/*.yml)."""
-PROVINCES = sorted(path.stem for path in (ROOT / "provinces").glob("*.yml"))
+PROVINCES = sorted(path.stem for path in catalogue_files(ROOT / "provinces"))
 
 
 def options(role: str, entry: str = "main") -> dict[str, Any]:
