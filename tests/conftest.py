@@ -72,3 +72,11 @@ def stop_group(process: subprocess.Popen[Any]) -> None:
 @pytest.fixture
 def provcloud() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run_provcloud
+
+
+def expected_errors(fixture: Path) -> list[str]:
+    """The errors a bad-input fixture states it must give, one `# expect: line:col: field: message`
+    comment each, as the command prints them (`file:line:col: ...`, the file relative to the root)."""
+    relative = fixture.relative_to(ROOT) if fixture.is_absolute() else fixture
+    lines = (ROOT / relative).read_text(encoding="utf-8").splitlines()
+    return [f"{relative}:{line.removeprefix('# expect: ')}" for line in lines if line.startswith("# expect: ")]

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import ROOT
+from conftest import ROOT, expected_errors
 from provcloud.catalogue import CatalogueError
 from provcloud.catalogue.json_schema import baseline_json_schema
 from provcloud.country.baseline import load_baseline
@@ -18,12 +18,6 @@ from provcloud.project import BASELINE_FILE
 BASELINE = ROOT / "provinces" / BASELINE_FILE
 SCHEMA_FILE = ROOT / "provinces" / "schemas" / "baseline.schema.json"
 BAD = sorted((Path(__file__).parent / "baselines").glob("*.yml"))
-
-
-def expected_errors(fixture: Path) -> list[str]:
-    relative = fixture.relative_to(ROOT)
-    lines = fixture.read_text(encoding="utf-8").splitlines()
-    return [f"{relative}:{line.removeprefix('# expect: ')}" for line in lines if line.startswith("# expect: ")]
 
 
 def test_schema_file_is_in_sync_with_the_model() -> None:

@@ -6,11 +6,18 @@ can be embedded in the report or opened as a file."""
 
 import shutil
 from html import escape
+from pathlib import Path
 
 import graphviz
 
-from provcloud.country.profile import ProvinceProfile
+from provcloud.catalogue.province import Province
+from provcloud.country.profile import ProvinceProfile, province_profile
+from provcloud.country.result import OWN_CLUSTER
 from provcloud.errors import UserError
+from provcloud.plan.model import Plan
+
+TOPOLOGY_FILE = "topology.svg"
+"""What `provcloud plan --out DIR` names the picture in DIR."""
 
 ZONE_COLOURS = {"dmz": "#fde2e1", "app": "#e1ecfd", "data": "#e6f5e1", "mgmt": "#f1e6fa"}
 """Background of each required zone; another zone is grey."""
@@ -36,7 +43,7 @@ _ZONE_ORDER = {zone: index for index, zone in enumerate(ZONE_COLOURS)}
 
 def _graph(slug: str, host: str, profile: ProvinceProfile) -> graphviz.Digraph:
     graph = graphviz.Digraph(name=slug, engine="dot")
-    hosted = f" — hosted on {host}" if host != "own" else ""
+    hosted = f" — hosted on {host}" if host != OWN_CLUSTER else ""
     graph.attr(
         label=f"{profile.name} ({slug}){hosted}",
         labelloc="t",
@@ -127,3 +134,9 @@ def topology_svg(slug: str, host: str, profile: ProvinceProfile) -> str:
     svg: bytes = _graph(slug, host, profile).pipe(format="svg")
     text = svg.decode("utf-8")
     return text[text.index("<svg") :]  # without the XML declaration and doctype: it is embedded inline
+
+
+def province_picture(province: Province, plan: Plan, catalogue: Path, root: Path) -> str:
+    """The picture of a province just planned (`provcloud plan --out`), drawn as the report draws it."""
+    host = province.hosting.provider if province.hosting else OWN_CLUSTER
+    return topology_svg(province.slug, host, province_profile(province, plan, catalogue, root / "policies"))
