@@ -24,6 +24,10 @@
       if (!element.hidden && element.tagName === "TR") { shown += 1; }
     });
     document.getElementById("shown").textContent = String(shown);
+    // A host's heading goes with its provinces: hidden when the filters leave none of them.
+    document.querySelectorAll("[data-host-group]").forEach(function (group) {
+      group.hidden = group.querySelector("section[data-province]:not([hidden])") === null;
+    });
     var state = new URLSearchParams();
     names.forEach(function (name) { if (selects[name].value) { state.set(name, selects[name].value); } });
     try {

@@ -29,6 +29,7 @@ class Rows(HTMLParser):
         super().__init__()
         self.rows: dict[str, bool] = {}
         self.sections: dict[str, bool] = {}
+        self.groups: dict[str, bool] = {}
         self.external: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -38,6 +39,8 @@ class Rows(HTMLParser):
             self.rows[province] = "hidden" not in attributes
         elif province and tag == "section":
             self.sections[province] = "hidden" not in attributes
+        elif attributes.get("data-host-group"):
+            self.groups[str(attributes["data-host-group"])] = "hidden" not in attributes
         for name in ("src", "href"):
             value = attributes.get(name) or ""
             if tag in ("script", "link", "img", "iframe") and value and not value.startswith("#"):

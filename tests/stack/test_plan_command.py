@@ -2,6 +2,7 @@
 clear errors, and the diff against another revision."""
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import yaml
 
 from conftest import ROOT, run_provcloud
 from plan_helpers import project_copy, province_slugs
+from provcloud.country.topology import TOPOLOGY_FILE
 
 
 @pytest.mark.parametrize("slug", province_slugs())
@@ -39,6 +41,10 @@ def test_out_writes_every_object_as_yaml(tmp_path: Path) -> None:
     assert (
         len(list(out.rglob("*.yaml"))) == 87
     )  # one file per object: the sum of INVENTORY["demo"] in test_object_inventory.py
+    if shutil.which("dot"):  # the topology picture needs Graphviz (a warning without it)
+        picture = (out / TOPOLOGY_FILE).read_text(encoding="utf-8")
+        assert picture.startswith("<svg") and "lgsp-01" in picture and "198.18.0.10" in picture, picture[:300]
+        assert "topology picture" in result.stdout
     # A second run replaces the folder; an unrelated folder is never replaced.
     assert run_provcloud("plan", "demo", "--out", str(out)).returncode == 0
     (tmp_path / "mine").mkdir()
