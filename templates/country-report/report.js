@@ -30,6 +30,8 @@
     });
     var state = new URLSearchParams();
     names.forEach(function (name) { if (selects[name].value) { state.set(name, selects[name].value); } });
+    if (sorted.key) { state.set("sort", sorted.key); }
+    if (sorted.key && sorted.descending) { state.set("order", "desc"); }
     try {
       history.replaceState(null, "", state.toString() ? "#" + state.toString() : location.pathname);
     } catch (error) { /* a browser that refuses it for a file: the filters still work */ }
@@ -41,22 +43,36 @@
     selects[name].addEventListener("change", apply);
   });
 
+  // Sorting: a click on a column's header sorts by it, a second click the other way; kept in the
+  // address as sort=<column>&order=desc.
   var table = document.getElementById("provinces");
-  table.querySelectorAll("th").forEach(function (header, column) {
+  var sorted = { key: "", descending: false };
+
+  function sortBy(key, descending) {
+    var headers = Array.prototype.slice.call(table.querySelectorAll("th"));
+    var column = headers.findIndex(function (header) { return header.dataset.key === key; });
+    if (column < 0) { return; }
+    headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
+    headers[column].setAttribute("aria-sort", descending ? "descending" : "ascending");
+    var numeric = headers[column].classList.contains("number");
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[column].dataset.sort, y = b.cells[column].dataset.sort;
+      var order = numeric ? Number(x) - Number(y) : x.localeCompare(y, "vi");
+      return descending ? -order : order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    sorted = { key: key, descending: descending };
+  }
+
+  table.querySelectorAll("th").forEach(function (header) {
     header.addEventListener("click", function () {
-      var ascending = header.getAttribute("aria-sort") !== "ascending";
-      table.querySelectorAll("th").forEach(function (other) { other.removeAttribute("aria-sort"); });
-      header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-      var numeric = header.classList.contains("number");
-      var body = table.tBodies[0];
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[column].dataset.sort, y = b.cells[column].dataset.sort;
-        var order = numeric ? Number(x) - Number(y) : x.localeCompare(y, "vi");
-        return ascending ? order : -order;
-      });
-      rows.forEach(function (row) { body.appendChild(row); });
+      var key = header.dataset.key;
+      sortBy(key, sorted.key === key && !sorted.descending);
+      apply();
     });
   });
+  if (wanted.has("sort")) { sortBy(wanted.get("sort"), wanted.get("order") === "desc"); }
   apply();
 })();

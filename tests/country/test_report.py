@@ -83,6 +83,14 @@ def test_drift_filter_in_the_browser_leaves_the_drifting_provinces(report: Path)
     assert screenshot(page, report / "report-drift.png", "drift=with").is_file()
 
 
+@needs_chromium
+def test_the_table_sorts_by_a_column_in_the_browser(report: Path) -> None:
+    tenants = {slug: unplanned_result(ROOT / "provinces" / f"{slug}.yml").tenants or 0 for slug in SOME}
+    by_tenants = sorted(SOME, key=lambda slug: tenants[slug], reverse=True)
+    assert list(rows(dom_after_script(report / HTML_FILE, "sort=tenants&order=desc")).rows) == by_tenants
+    assert list(rows(dom_after_script(report / HTML_FILE, "sort=province")).rows) == sorted(SOME)
+
+
 def test_page_has_every_asset_inside_and_every_province_s_facts(report: Path) -> None:
     html = (report / HTML_FILE).read_text(encoding="utf-8")
     parsed = rows(html)
