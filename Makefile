@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.provcloud-installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: all demo test lint bench provinces system-packages venv clean
+.PHONY: all demo test lint bench provinces country-report system-packages venv clean
 all: test
 
 $(STAMP): pyproject.toml
@@ -42,6 +42,13 @@ lint: $(STAMP)
 # The 34 province catalogues (and their stack and inventory files) from the official register.
 provinces: $(STAMP)
 	$(BIN)/provcloud register generate
+
+# The national compliance report of two provinces in docs/country-report/ (see docs/country.md):
+# Đà Nẵng on its own cluster, and rented-alpha, hosted on provider qtsc, which drifts from the baseline.
+COUNTRY_REPORT_PROVINCES := danang rented-alpha
+country-report: $(STAMP) system-packages
+	rm -rf docs/country-report
+	$(BIN)/provcloud country report --out docs/country-report $(COUNTRY_REPORT_PROVINCES)
 
 bench: $(STAMP) system-packages
 	@for script in bench/*.py; do echo "==> $$script"; $(BIN)/python $$script; done

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from provcloud.project import catalogue_files
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {130: 5.0, 1000: 30.0}
 OVERHEAD_TARGET = 1.3
@@ -125,7 +127,7 @@ def main() -> None:
         print(f"machine: {machine()}")
         print(f"{'province':<20}{'objects':>8}{'wall s':>8}{'cpu s':>7}{'program':>8}{'(cpu)':>7}", end="")
         print(f"{'schema':>7}{'checks':>7}{'policies':>9}{'MiB':>6}  target (wall; cpu)")
-        rows = [(f.stem, f) for f in sorted((ROOT / "provinces").glob("*.yml"))]
+        rows = [(f.stem, f) for f in catalogue_files(ROOT / "provinces")]
         rows += [(f"synthetic {n}", synthetic(n, Path(folder))) for n in args.sizes]
         per_object: list[float] = []
         for label, catalogue in rows:

@@ -89,3 +89,11 @@ def serve_on_loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def expected_errors(fixture: Path) -> list[str]:
+    """The errors a bad-input fixture states it must give, one `# expect: line:col: field: message`
+    comment each, as the command prints them (`file:line:col: ...`, the file relative to the root)."""
+    relative = fixture.relative_to(ROOT) if fixture.is_absolute() else fixture
+    lines = (ROOT / relative).read_text(encoding="utf-8").splitlines()
+    return [f"{relative}:{line.removeprefix('# expect: ')}" for line in lines if line.startswith("# expect: ")]

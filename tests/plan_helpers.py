@@ -11,6 +11,7 @@ from provcloud.catalogue import load_province
 from provcloud.plan.model import Plan, PlannedObject
 from provcloud.plan.run import make_plan
 from provcloud.plan.stack_config import find_stack
+from provcloud.project import catalogue_files
 
 # Every folder of project data the commands read (catalogues, providers, stacks, policy pack,
 # templates, inventories, docs): one list, so a test's copy of the project is never missing one.
@@ -18,7 +19,7 @@ PROJECT_PARTS = ("provinces", "providers", "stacks", "policies", "templates", "i
 
 
 def province_slugs() -> list[str]:
-    return sorted(file.stem for file in (ROOT / "provinces").glob("*.yml"))
+    return sorted(file.stem for file in catalogue_files(ROOT / "provinces"))
 
 
 @cache

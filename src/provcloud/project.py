@@ -27,8 +27,17 @@ def templates_dir() -> Path:
     return project_root() / "templates"
 
 
+BASELINE_FILE = "baseline.yml"
+"""The national baseline, in `provinces/` beside the catalogues and not one of them."""
+
+
+def catalogue_files(folder: Path) -> list[Path]:
+    """The province catalogues of a folder such as `provinces/`: its YAML files but the baseline."""
+    return sorted(file for file in folder.glob("*.yml") if file.name != BASELINE_FILE)
+
+
 def province_files() -> list[Path]:
-    return sorted(provinces_dir().glob("*.yml"))
+    return catalogue_files(provinces_dir())
 
 
 def catalogue_file(province: str) -> Path:

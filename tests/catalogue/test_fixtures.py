@@ -5,21 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_provcloud
+from conftest import ROOT, expected_errors, run_provcloud
 from provcloud.catalogue import CatalogueError, load_province
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = sorted((FIXTURES / "valid").glob("*.yml"))
 INVALID = sorted((FIXTURES / "invalid").glob("*.yml"))
-
-
-def expected_errors(fixture: Path) -> list[str]:
-    relative = fixture.relative_to(ROOT)
-    return [
-        f"{relative}:{line.removeprefix('# expect: ')}"
-        for line in fixture.read_text(encoding="utf-8").splitlines()
-        if line.startswith("# expect: ")
-    ]
 
 
 @pytest.mark.parametrize("fixture", VALID, ids=lambda p: p.stem)

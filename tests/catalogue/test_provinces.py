@@ -8,8 +8,9 @@ import pytest
 from conftest import ROOT, run_provcloud
 from provcloud.catalogue import AgencyKind, MachineRole, load_province
 from provcloud.catalogue.writer import SCHEMA_MODELINE
+from provcloud.project import catalogue_files
 
-PROVINCES = sorted((ROOT / "provinces").glob("*.yml"))
+PROVINCES = catalogue_files(ROOT / "provinces")
 LAB_RANGE = IPv4Network("198.18.0.0/15")
 
 

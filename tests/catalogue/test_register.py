@@ -12,6 +12,7 @@ from conftest import ROOT, run_provcloud
 from plan_helpers import project_copy
 from provcloud.catalogue import load_province
 from provcloud.catalogue.checks import COMMUNE_LEVEL
+from provcloud.project import catalogue_files
 
 # A sample across the country: the three the domain notes name, the capital, and the smallest.
 SAMPLE = {"48": "danang", "79": "hochiminh", "46": "hue", "01": "hanoi", "12": "laichau"}
@@ -31,7 +32,7 @@ def test_catalogue_has_every_unit_of_the_register(code: str, slug: str) -> None:
 
 
 def test_every_province_of_the_register_has_a_catalogue() -> None:
-    codes = {load_province(f).admin_unit_code for f in (ROOT / "provinces").glob("*.yml")}
+    codes = {load_province(f).admin_unit_code for f in catalogue_files(ROOT / "provinces")}
     missing = {f"{int(p.code):02d}" for p in RegisterProvince.iter_all()} - codes
     assert not missing, f"provinces of the register without a catalogue: {sorted(missing)}"
 

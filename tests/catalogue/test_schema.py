@@ -5,6 +5,7 @@ from ruamel.yaml import YAML
 
 from conftest import ROOT
 from provcloud.catalogue.json_schema import province_json_schema
+from provcloud.project import catalogue_files
 
 SCHEMA_FILE = ROOT / "provinces" / "schemas" / "province.schema.json"
 
@@ -29,7 +30,7 @@ def test_schema_accepts_every_province_and_names_field_docs() -> None:
 
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    for file in sorted((ROOT / "provinces").glob("*.yml")):
+    for file in catalogue_files(ROOT / "provinces"):
         data = YAML(typ="safe").load(file)
         errors = [e.message for e in validator.iter_errors(data)]
         assert not errors, f"{file.name}: {errors[:3]}"

@@ -13,6 +13,7 @@ from conftest import ROOT, run_provcloud
 from provcloud.ansible.inventory import inventory_from_config, province_inventory
 from provcloud.catalogue import load_province
 from provcloud.lab.paths import known_hosts, ssh_key
+from provcloud.project import catalogue_files
 
 DEMO = load_province(ROOT / "provinces" / "demo.yml")
 ANSIBLE_INVENTORY = Path(sys.executable).parent / "ansible-inventory"
@@ -62,7 +63,7 @@ def test_province_vars_and_the_connection_in_the_field_and_in_the_lab() -> None:
 
 
 def test_every_province_has_an_inventory_folder() -> None:
-    for catalogue in (ROOT / "provinces").glob("*.yml"):
+    for catalogue in catalogue_files(ROOT / "provinces"):
         config = ROOT / "inventories" / catalogue.stem / "provcloud.yml"
         assert config.is_file(), f"{catalogue.name} has no {config.relative_to(ROOT)}"
         inventory = inventory_from_config(config, catalogue.stem, "no")

@@ -13,6 +13,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from conftest import ROOT
 from provcloud.ansible.inventory import province_inventory
 from provcloud.catalogue import MachineRole, load_province
+from provcloud.project import catalogue_files
 
 ROLES = ("common", "pki", "lgsp_node", "docsystem", "postgresql", "backup", "keepalived")
 ENTRY_POINTS: dict[MachineRole, list[tuple[str, str]]] = {
@@ -24,9 +25,9 @@ ENTRY_POINTS: dict[MachineRole, list[tuple[str, str]]] = {
 }
 """The roles (and entry points) each machine runs besides common and pki (playbooks/*.yml)."""
 CARRIES_VIRTUAL_IP = ("keepalived", "main")
-"""Run on the machines of a pair that declares a virtual IP (the machines with keepalived inputs);
-not wired into the playbooks' default run yet (issue 13: lab tests first)."""
-PROVINCES = sorted(path.stem for path in (ROOT / "provinces").glob("*.yml"))
+"""Run on the machines of a pair that declares a virtual IP (the machines with keepalived inputs,
+playbooks/keepalived.yml)."""
+PROVINCES = sorted(path.stem for path in catalogue_files(ROOT / "provinces"))
 
 
 def options(role: str, entry: str = "main") -> dict[str, Any]:

@@ -2,7 +2,9 @@
 clear errors, and the diff against another revision."""
 
 import json
+import shutil
 import subprocess
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import yaml
 
 from conftest import ROOT, run_provcloud
 from plan_helpers import project_copy, province_slugs
+from provcloud.country.topology import TOPOLOGY_FILE
 
 
 @pytest.mark.parametrize("slug", province_slugs())
@@ -39,6 +42,11 @@ def test_out_writes_every_object_as_yaml(tmp_path: Path) -> None:
     assert (
         len(list(out.rglob("*.yaml"))) == 87
     )  # one file per object: the sum of INVENTORY["demo"] in test_object_inventory.py
+    if shutil.which("dot"):  # the topology picture needs Graphviz (a warning without it)
+        picture = ElementTree.parse(out / TOPOLOGY_FILE).getroot()
+        shown = " ".join(" ".join(text.itertext()) for text in picture.iter("{http://www.w3.org/2000/svg}text"))
+        assert "lgsp-01" in shown and "198.18.0.10" in shown, f"the picture shows: {shown}"
+        assert "topology picture" in result.stdout
     # A second run replaces the folder; an unrelated folder is never replaced.
     assert run_provcloud("plan", "demo", "--out", str(out)).returncode == 0
     (tmp_path / "mine").mkdir()

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from provcloud.catalogue.quantity import QUANTITY_PATTERN
 from provcloud.catalogue.slug import DNS_LABEL_MAX
 
 
@@ -45,6 +46,8 @@ PATTERN_HINTS = {
     SSH_PUBLIC_KEY_PATTERN: "an SSH public key: its type (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/384/521, "
     "sk-ssh-ed25519@openssh.com), the base64 key and an optional one-line comment without double quotes, "
     "backticks, backslashes, `$`, braces or angle brackets",
+    QUANTITY_PATTERN: "a Kubernetes quantity such as 500m, 4 or 8Gi (a number, then an optional suffix: m, k, M, G, "
+    "T, P, Ki, Mi, Gi, Ti, Pi)",
     NAME_PATTERN: "a name: no control characters (one line), double quotes, backticks, backslashes, `$`, braces or "
     "angle brackets",
 }

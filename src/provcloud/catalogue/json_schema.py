@@ -32,3 +32,9 @@ def province_json_schema() -> str:
 
 def provider_json_schema() -> str:
     return _text(_schema(Provider))
+
+
+def baseline_json_schema() -> str:
+    from provcloud.country.baseline import Baseline  # the country package reads catalogues: no cycle
+
+    return _text(_schema(Baseline))

@@ -5,7 +5,7 @@ import difflib
 import types
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -17,6 +17,8 @@ from provcloud.catalogue.checks import check_province
 from provcloud.catalogue.problem import CatalogueError, FieldPath, LocatedProblem, Problem
 from provcloud.catalogue.province import Province
 from provcloud.catalogue.yaml_source import DuplicateKey, parse, position
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def load_province(file: Path, text: str | None = None) -> Province:
@@ -46,6 +48,19 @@ def load_province(file: Path, text: str | None = None) -> Province:
     if problems:
         raise CatalogueError([_locate(file, root, p) for p in problems])
     return province
+
+
+def load_located(model: type[M], file: Path, what: str) -> M:
+    """A data file other than a province (the national baseline, ...) validated by its own model, every
+    problem with its file, line and column as a province's are; `what` names the file in a message."""
+    data, root = _parse(file, None)
+    if not isinstance(data, dict) or root is None:
+        raise CatalogueError([LocatedProblem(file, 1, 1, (), f"{what} is a mapping of fields")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = [_from_pydantic(detail, model) for detail in error.errors()]
+        raise CatalogueError([_locate(file, root, p) for p in problems]) from None
 
 
 def _hosted(problems: list[Problem], hosted: bool) -> list[Problem]:

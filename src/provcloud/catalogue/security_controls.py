@@ -1,13 +1,14 @@
 """Controls that depend on a security level (Decree 85/2016): settings with defaults, not constants,
 because the Cybersecurity Law 116/2025 brings new level rules in 2026."""
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import Field, field_validator
 
 from provcloud.catalogue.base import CatalogueModel, SecurityLevel
 
 LEVELS = (1, 2, 3, 4, 5)
+V = TypeVar("V")
 PerLevel = Annotated[dict[SecurityLevel, Annotated[int, Field(ge=1)]], Field(min_length=5)]
 
 
@@ -24,7 +25,12 @@ class SecurityControls(CatalogueModel):
     @field_validator("log_retention_days", "backup_retention_days")
     @classmethod
     def _every_level(cls, value: dict[int, int]) -> dict[int, int]:
-        missing = [level for level in LEVELS if level not in value]
-        if missing:
-            raise ValueError(f"needs a value for every level 1–5; missing {missing}")
-        return value
+        return every_level(value)
+
+
+def every_level(value: dict[int, V]) -> dict[int, V]:
+    """A per-level setting names every level 1–5 (a missing one would silently ask nothing)."""
+    missing = [level for level in LEVELS if level not in value]
+    if missing:
+        raise ValueError(f"needs a value for every level 1–5; missing {missing}")
+    return value

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from provcloud.catalogue.json_schema import provider_json_schema, province_json_schema
+from provcloud.catalogue.json_schema import baseline_json_schema, provider_json_schema, province_json_schema
 from provcloud.catalogue.reference import catalogue_reference
 from provcloud.catalogue.synth import synthesize
 from provcloud.catalogue.writer import dump_province
@@ -41,11 +41,12 @@ def schema(
     ] = None,
     check: Annotated[bool, typer.Option(help="Exit 1 if the file differs from the schema instead of writing.")] = False,
 ) -> None:
-    """Write the JSON Schema of province files and the field reference (docs/), both generated
-    from the catalogue model."""
+    """Write the JSON Schemas of province and provider files and of the national baseline, and the
+    field reference (docs/), all generated from the models."""
     outputs = {
         out_file or provinces_dir() / "schemas" / "province.schema.json": province_json_schema(),
         project_root() / "providers" / "schemas" / "provider.schema.json": provider_json_schema(),
+        provinces_dir() / "schemas" / "baseline.schema.json": baseline_json_schema(),
         project_root() / "docs" / "catalogue-reference.md": catalogue_reference(),
     }
     for target, text in outputs.items():

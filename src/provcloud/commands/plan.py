@@ -1,7 +1,9 @@
 """`provcloud plan PROVINCE`: what the platform stack would declare for a province, offline."""
 
 import json
+from collections.abc import Callable
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from provcloud.console import err, out
+from provcloud.country.topology import TOPOLOGY_FILE, province_picture
 from provcloud.errors import UserError
 from provcloud.plan.against import plan_objects_at
 from provcloud.plan.diff import PlanDiff, diff_plans
@@ -31,7 +34,11 @@ def plan(
     ] = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", help="Write every object as YAML: DIR/<namespace or _cluster>/<kind>-<name>.yaml"),
+        typer.Option(
+            "--out",
+            help="Write every object as YAML: DIR/<namespace or _cluster>/<kind>-<name>.yaml, and the "
+            f"province's topology picture as DIR/{TOPOLOGY_FILE}",
+        ),
     ] = None,
     output_format: Annotated[
         Format, typer.Option("--format", help="text (rich), json, or markdown (a PR comment).")
@@ -55,6 +62,8 @@ def plan(
     if (province is None) == (provider is None):
         raise UserError("name a province, or a provider with --provider (not both)")
     diff: PlanDiff | None = None
+    picture: Callable[[], str] | None = None
+    drawn = False
     if provider is not None:
         if against is not None:
             raise UserError("--against plans provinces only")
@@ -66,12 +75,15 @@ def plan(
         if stack.config_file is None and output_format is Format.text:
             out.print(f"[dim]no stack file for {catalogue.slug}: stack config derived from {display_path(file)}[/]")
         config = policy_config(catalogue)
+        picture = partial(province_picture, catalogue, result, file, root)
         if against is not None:
             diff = diff_plans(plan_objects_at(root, against, catalogue.slug, file), result.objects)
     if out_dir is not None:
         written = write_objects(result, out_dir, config)
+        drawn = picture is not None and _draw(picture, out_dir / TOPOLOGY_FILE)
         if output_format is Format.text:
-            out.print(f"wrote {written} objects to {display_path(out_dir)}/")
+            also = f" and its topology picture {TOPOLOGY_FILE}" if drawn else ""
+            out.print(f"wrote {written} objects{also} to {display_path(out_dir)}/")
 
     if output_format is Format.json:
         data = result.as_json()
@@ -80,6 +92,9 @@ def plan(
         print(json.dumps(data, indent=2, ensure_ascii=False))
     elif output_format is Format.markdown:
         print(markdown(result, diff, against), end="")
+        if out_dir is not None and drawn:
+            # A job summary shows no local image: the picture travels in the --out folder (CI's artifact).
+            print(f"\n**Topology picture:** `{display_path(out_dir / TOPOLOGY_FILE)}` (SVG, in the plan output folder)")
     else:
         for warning in result.warnings:
             err.print(f"[yellow]warning:[/] {warning}")
@@ -104,3 +119,13 @@ def plan(
             f"[green]✓[/] plan of {result.province}: {len(result.objects)} objects, schema-valid, "
             "no mandatory violation"
         )
+
+
+def _draw(picture: Callable[[], str], target: Path) -> bool:
+    """Write the topology picture; without Graphviz the plan output is still whole: say so, go on."""
+    try:
+        target.write_text(picture(), encoding="utf-8")
+    except UserError as error:
+        err.print(f"[yellow]warning:[/] no topology picture: {escape(str(error))}")
+        return False
+    return True

@@ -32,7 +32,7 @@ from provcloud.plan.stack_config import PROVIDER_STACK_DIR, STACK_DIR
 
 CACHE_DIR = Path(".provcloud-cache") / "country"
 """Below the project root."""
-FORMAT = 1
+FORMAT = 2
 """Bumped when an entry's shape changes."""
 
 SHARED_INPUTS = (

@@ -1,8 +1,10 @@
 """What `provcloud country` keeps of one province's plan: the summary a person compares across
 provinces, and every failure with the file (and line, where the problem has one) it comes from."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from provcloud.country.profile import ProvinceProfile
 
 OWN_CLUSTER = "own"
 
@@ -34,14 +36,21 @@ class ProvinceResult:
     cached: bool = False
     internal_error: bool = False
     """The planning code crashed: a bug, never cached."""
+    profile: ProvinceProfile | None = None
+    """What the report and the picture show of it (None when its catalogue did not load or plan)."""
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
     def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "passed": self.passed}
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "profile"}
+        profile = self.profile.model_dump(mode="json") if self.profile is not None else None
+        return {**data, "profile": profile, "passed": self.passed}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ProvinceResult":
-        return cls(**{key: value for key, value in data.items() if key in cls.__dataclass_fields__})
+        known = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
+        if known.get("profile") is not None:
+            known["profile"] = ProvinceProfile.model_validate(known["profile"])
+        return cls(**known)

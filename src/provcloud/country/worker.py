@@ -10,6 +10,7 @@ from pathlib import Path
 
 from provcloud.catalogue import CatalogueError
 from provcloud.catalogue.province import Province
+from provcloud.country.profile import province_profile
 from provcloud.country.result import OWN_CLUSTER, ProvinceResult
 from provcloud.errors import UserError
 from provcloud.plan.model import Plan
@@ -35,7 +36,7 @@ def _failure_at(file: str, message: str) -> str:
     return message if first.endswith((".yml", ".yaml", ".py", ".json")) else f"{file}: {message}"
 
 
-def summarise(result: ProvinceResult, province: Province, plan: Plan) -> None:
+def summarise(result: ProvinceResult, province: Province, plan: Plan, root: Path, file: Path) -> None:
     result.host = province.hosting.provider if province.hosting else OWN_CLUSTER
     result.agencies = len(province.agencies)
     result.objects = len(plan.objects)
@@ -47,6 +48,7 @@ def summarise(result: ProvinceResult, province: Province, plan: Plan) -> None:
     result.warnings = list(plan.warnings)
     result.advisory = sum(1 for v in plan.violations if not v.mandatory)
     result.skipped_checks = sum(1 for check in plan.checks if "SKIPPED" in check)
+    result.profile = province_profile(province, plan, file, root / "policies")
 
 
 def plan_province(root: Path, file: Path) -> ProvinceResult:
@@ -64,7 +66,7 @@ def plan_province(root: Path, file: Path) -> ProvinceResult:
         # result's warnings rather than lines cutting through the progress bars.
         with contextlib.redirect_stderr(said):
             province, _, plan = plan_catalogue(root, file, on_phase=on_phase)
-        summarise(result, province, plan)
+        summarise(result, province, plan, root, file)
     except CatalogueError as error:
         result.failures = [str(problem) for problem in error.problems]
     except UserError as error:
