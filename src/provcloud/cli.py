@@ -9,7 +9,7 @@ from provcloud.catalogue import CatalogueError
 from provcloud.commands.axis import axis_app
 from provcloud.commands.catalogue import catalogue_app
 from provcloud.commands.configure import configure
-from provcloud.commands.country import country
+from provcloud.commands.country import country_app
 from provcloud.commands.demo import demo
 from provcloud.commands.lab import lab_app
 from provcloud.commands.new_province import new_province
@@ -34,7 +34,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(register_app, name="register")
 app.command()(demo)
 app.command()(plan)
-app.command()(country)
+app.add_typer(country_app, name="country")
 app.add_typer(wheelhouse_app, name="wheelhouse")
 app.add_typer(lab_app, name="lab")
 app.command()(configure)

@@ -5,11 +5,13 @@ import os
 import sys
 import time
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
+from provcloud.commands.country_operator import operator
 from provcloud.console import err, out
 from provcloud.country.cache import CACHE_DIR
 from provcloud.country.display import BarsProgress, PlainProgress
@@ -24,6 +26,27 @@ class Format(StrEnum):
     json = "json"
 
 
+PLAN = "plan"
+"""The subcommand `provcloud country` runs when it is given no other (`provcloud country demo -j 1`)."""
+
+
+class CountryGroup(TyperGroup):
+    """`provcloud country [PROVINCES]...` plans; `provcloud country operator ...` writes Stack objects."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click.Context
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = [PLAN, *args]
+        return super().parse_args(ctx, args)
+
+
+country_app = typer.Typer(
+    cls=CountryGroup,
+    help="Plan every province in one run (the default: `provcloud country [PROVINCES]`), or write its "
+    "stacks for the Pulumi Kubernetes Operator (`provcloud country operator --out DIR`).",
+)
+
+
+@country_app.command(PLAN)
 def country(
     provinces: Annotated[
         list[str] | None,
@@ -73,3 +96,6 @@ def country(
         for line in failures:
             print(line, file=sys.stderr)  # one failure per line: province: file:line:col: field: message
         raise typer.Exit(1)
+
+
+country_app.command("operator")(operator)
