@@ -115,20 +115,19 @@ def allotment(slug: str) -> dict[str, Any]:
     from provcloud.catalogue import load_province
     from provcloud.catalogue.checks import tenants_total
     from provcloud.catalogue.quantity import parse_quantity
-    from provcloud.platform.platform_namespace import zones_of
+    from provcloud.platform.platform_namespace import stack_namespaces
 
     province = load_province(ROOT / "provinces" / f"{slug}.yml")
     sizes = [province.platform.instance_types[m.size] for m in province.service_machines]
     cpu = tenants_total(province, "cpu") + sum((Decimal(s.cpu) for s in sizes), Decimal(0))
     memory = tenants_total(province, "memory") + sum((parse_quantity(s.memory) for s in sizes), Decimal(0))
     tenant_vms = sum(province.quota_tiers[a.tier].vms for a in province.agencies)
-    namespaces = {province.namespace_of(a) for a in province.agencies} | set(zones_of(province))
     return {
         "cpu": _quantity(cpu, binary=False),
         "memory": _quantity(memory, binary=True),
         "storage": _quantity(tenants_total(province, "storage"), binary=True),
         "vms": tenant_vms + len(province.service_machines),
-        "namespaces": len(namespaces),
+        "namespaces": len(stack_namespaces(province)),
         "networks": [str(zone.cidr) for zone in province.network.zones.values()],
         "platform_team": [f"{slug}-platform"],
     }

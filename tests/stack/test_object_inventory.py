@@ -64,9 +64,19 @@ def test_every_province_has_an_inventory() -> None:
     assert sorted(INVENTORY) == hand_written, "add the new province's expected counts to INVENTORY"
 
 
+def _generated_by_host() -> dict[bool, list[tuple[int, str]]]:
+    """The generated provinces (agency count, slug), smallest first: on their own cluster (False) and
+    hosted by a provider (True, the ones providers/*.yml lists)."""
+    found: dict[bool, list[tuple[int, str]]] = {False: [], True: []}
+    for slug in _generated():
+        province = load_province(ROOT / "provinces" / f"{slug}.yml")
+        found[province.hosting is not None].append((len(province.agencies), slug))
+    return {hosted: sorted(sizes) for hosted, sizes in found.items()}
+
+
 def _by_size() -> list[str]:
-    """The generated provinces with the fewest and the most agencies: they share one template."""
-    sizes = sorted((len(load_province(ROOT / "provinces" / f"{slug}.yml").agencies), slug) for slug in _generated())
+    """The owned generated provinces with the fewest and the most agencies: they share one template."""
+    sizes = _generated_by_host()[False]
     return [sizes[0][1], sizes[-1][1]]
 
 
@@ -84,6 +94,30 @@ def test_generated_province_declares_its_tenants_and_passes_every_policy(slug: s
     }
     assert [str(e) for e in plan.schema_errors] == []
     assert [v.message for v in plan.violations] == []
+
+
+@pytest.mark.parametrize("slug", [slug for _, slug in _generated_by_host()[True]])
+def test_generated_hosted_province_declares_its_namespaces_only_and_passes_every_policy(slug: str) -> None:
+    """A register province its provider lists: no guardrails or VM sizes of its own, a tenant per
+    agency and the three platform namespaces, each with the team's binding and the allotment quota."""
+    agencies = len(load_province(ROOT / "provinces" / f"{slug}.yml").agencies)
+    plan = planned(slug)
+    namespaces = agencies + 3
+    assert plan.counts == {
+        "LimitRange": agencies,
+        "Namespace": namespaces,
+        "NetworkAttachmentDefinition": 4,
+        "NetworkPolicy": agencies * 3 + 3 * 4,
+        "ResourceQuota": agencies + namespaces,
+        "RoleBinding": namespaces,
+        "VirtualMachine": 5,
+    }
+    assert [str(e) for e in plan.schema_errors] == []
+    assert [v.message for v in plan.violations] == []
+
+
+def test_a_register_province_is_hosted() -> None:
+    assert _generated_by_host()[True], "providers/qtsc.yml hosts no register province (issue 10)"
 
 
 @pytest.mark.parametrize("slug", sorted(INVENTORY))

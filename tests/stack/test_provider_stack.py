@@ -12,7 +12,8 @@ from provcloud.plan.model import Plan
 from provcloud.plan.run import make_provider_plan
 from provcloud.plan.stack_config import find_provider_stack
 
-HOSTED = ("rented-alpha", "rented-beta")
+HOSTED = ("laichau", "rented-alpha", "rented-beta")
+"""providers/qtsc.yml's provinces: a register one (laichau, generated hosted) and two illustrative."""
 
 
 @cache
@@ -65,6 +66,22 @@ def test_provider_exports_sizes_storage_classes_and_allotments() -> None:
     }
 
 
+def test_the_register_province_is_admitted_its_54_namespaces_each_within_a_share() -> None:
+    laichau = provider_plan().outputs["allotments"]["laichau"]
+    assert laichau["namespaces"] == 56
+    admitted = laichau["admittedNamespaces"]
+    assert len(admitted) == 51 + 3 and "laichau-platform-docsystem" in admitted and "laichau-so-y-te" in admitted
+    # 192 CPU, 768Gi, 8Ti, 112 VMs over 56: the docsystem namespace's two VMs (8Gi + 4Gi) fit a share.
+    assert laichau["namespaceQuota"] == {
+        "requests.cpu": "3428m",
+        "requests.memory": "14043Mi",
+        "requests.storage": "149796Mi",
+        "count/virtualmachines.kubevirt.io": "2",
+        "services.nodeports": "0",
+        "services.loadbalancers": "0",
+    }
+
+
 def test_guardrails_are_the_provinces_own_rules_named_and_bound_per_province() -> None:
     bindings = {o.name: o for o in objects(provider_plan(), "ValidatingAdmissionPolicyBinding")}
     for slug in HOSTED:
@@ -82,7 +99,7 @@ def test_plan_command_plans_the_provider(tmp_path: Path) -> None:
     result = run_provcloud("plan", "--provider", "qtsc", "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["province"] == "qtsc" and data["counts"]["ClusterRoleBinding"] == 2
+    assert data["province"] == "qtsc" and data["counts"]["ClusterRoleBinding"] == len(HOSTED)
 
 
 def test_plan_command_names_an_unknown_provider() -> None:

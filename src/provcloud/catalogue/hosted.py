@@ -61,6 +61,32 @@ def load_provider(file: Path) -> ProviderSource:
     return ProviderSource(file, root, provider)
 
 
+def hosting_providers(providers_dir: Path) -> dict[str, str]:
+    """Province slug → the provider whose catalogue (`providers/<slug>.yml`) lists it: the one place
+    that says a province is hosted, read by `register generate` to write the province `hosting:`."""
+    hosts: dict[str, ProviderSource] = {}
+    for file in sorted(providers_dir.glob("*.yml")):
+        source = load_provider(file)
+        for slug in source.provider.provinces:
+            if slug in hosts:
+                raise CatalogueError(
+                    [
+                        locate_in(
+                            file,
+                            source.root,
+                            Problem(
+                                ("provinces", slug),
+                                f"province {slug!r} is hosted twice: also by {hosts[slug].provider.slug} "
+                                f"({hosts[slug].at(('provinces', slug))})",
+                                at_key=True,
+                            ),
+                        )
+                    ]
+                )
+            hosts[slug] = source
+    return {slug: source.provider.slug for slug, source in hosts.items()}
+
+
 def attach_provider(file: Path, root: Node, data: dict[str, Any]) -> tuple[ProviderSource | None, dict[str, Any]]:
     """The province's provider and its data with the derived `platform`; a hosted province that
     declares its own cluster, names an unknown provider or one that does not host it is an error."""
@@ -161,11 +187,18 @@ def hosted_problems(province: Province, source: ProviderSource) -> Iterator[Prob
             f"tier quotas of all agencies allow {vms} VMs; the allotment is {allotment.vms} "
             f"({source.at((*here, 'vms'))})",
         )
-    if len(province.agencies) > allotment.namespaces:
+    # Counted from the platform code's own list, the one the provider admits: the tenants' namespaces
+    # and the platform namespaces of the service machines both count against the allotment.
+    from provcloud.platform.platform_namespace import stack_namespaces
+
+    namespaces = stack_namespaces(province)
+    if len(namespaces) > allotment.namespaces:
+        platform = len(namespaces) - len(province.agencies)
         yield Problem(
             ("agencies",),
-            f"{len(province.agencies)} agencies need as many tenant namespaces; the allotment is "
-            f"{allotment.namespaces} ({source.at((*here, 'namespaces'))})",
+            f"the province's stack declares {len(namespaces)} namespaces ({len(province.agencies)} agencies' "
+            f"tenants and {platform} platform namespaces); the allotment is {allotment.namespaces} "
+            f"({source.at((*here, 'namespaces'))})",
         )
     for name, zone in province.network.zones.items():
         if not any(zone.cidr.subnet_of(network) for network in allotment.networks):

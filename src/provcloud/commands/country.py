@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from provcloud.commands.country_operator import operator
 from provcloud.console import err, out
 from provcloud.country.baseline import load_baseline
 from provcloud.country.cache import CACHE_DIR
@@ -43,7 +44,8 @@ PLAN = "plan"
 
 
 class CountryGroup(TyperGroup):
-    """`provcloud country [PROVINCES]...` plans; `provcloud country report ...` writes the report."""
+    """`provcloud country [PROVINCES]...` plans; `provcloud country report ...` writes the report;
+    `provcloud country operator ...` writes Stack objects."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click.Context
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
@@ -53,8 +55,9 @@ class CountryGroup(TyperGroup):
 
 country_app = typer.Typer(
     cls=CountryGroup,
-    help="Plan every province in one run (the default: `provcloud country [PROVINCES]`), or write the "
-    "national compliance report (`provcloud country report --out DIR`).",
+    help="Plan every province in one run (the default: `provcloud country [PROVINCES]`), write the "
+    "national compliance report (`provcloud country report --out DIR`), or write its stacks for the "
+    "Pulumi Kubernetes Operator (`provcloud country operator --out DIR`).",
 )
 
 Provinces = Annotated[
@@ -150,3 +153,6 @@ def report(
         f"provinces, {deviations} deviation(s) from the baseline ({took:.1f} s)"
     )
     exit_on_failures(results)
+
+
+country_app.command("operator")(operator)

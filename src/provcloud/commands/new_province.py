@@ -9,6 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from provcloud.catalogue import CatalogueError
 from provcloud.catalogue.base import OrgCode
+from provcloud.catalogue.hosted import hosting_providers
 from provcloud.catalogue.slug import is_dns_label
 from provcloud.commands.validate import load_catalogue
 from provcloud.console import out
@@ -63,8 +64,10 @@ def new_province(
 def _from_register(code: str) -> tuple[str, list[Path]]:
     register = active_register()
     province = register.province(code)
+    provider = hosting_providers(project_root() / "providers").get(province.slug)
     files = [
-        (project_root() / target, text) for target, text in generated_files(province, templates_dir(), register.source)
+        (project_root() / target, text)
+        for target, text in generated_files(province, templates_dir(), register.source, provider)
     ]
     existing = [target for target, _ in files if target.exists()]
     if existing:

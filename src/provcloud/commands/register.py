@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from provcloud.catalogue import CatalogueError
+from provcloud.catalogue.hosted import hosting_providers
 from provcloud.console import err, out
 from provcloud.errors import UserError
 from provcloud.project import catalogue_file, display_path, project_root, province_files, templates_dir
@@ -42,9 +43,11 @@ def generate(
     register = use_register(register_file)
     root, templates = project_root(), templates_dir()
     provinces = [register.province(code) for code in codes] if codes else list(register.provinces.values())
+    hosts = hosting_providers(root / "providers")
     stale: list[Path] = []
     for province in provinces:
-        files = [(root / target, text) for target, text in generated_files(province, templates, register.source)]
+        generated = generated_files(province, templates, register.source, hosts.get(province.slug))
+        files = [(root / target, text) for target, text in generated]
         to_write = []
         for target, text in files:
             if not target.exists():

@@ -38,6 +38,13 @@ def zones_of(province: Province) -> dict[str, set[str]]:
     return zones
 
 
+def stack_namespaces(province: Province) -> list[str]:
+    """Every namespace the province's stack declares, sorted: a tenant's per agency, and the platform
+    namespaces of its service machines. A provider admits exactly these for a hosted province and its
+    allotment counts them (provcloud.catalogue.hosted, provcloud.provider.limits)."""
+    return sorted([*(province.namespace_of(agency) for agency in province.agencies), *zones_of(province)])
+
+
 def _may_connect(sources: Iterable[str], targets: Iterable[str]) -> bool:
     return any(source == target or (source, target) in ZONE_FLOWS for source in sources for target in targets)
 

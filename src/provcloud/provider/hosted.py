@@ -9,7 +9,7 @@ from provcloud.catalogue.hosted import ProviderSource
 from provcloud.catalogue.provider import Allotment
 from provcloud.catalogue.quantity import parse_quantity
 from provcloud.errors import UserError
-from provcloud.platform.platform_namespace import zones_of
+from provcloud.platform.platform_namespace import stack_namespaces
 
 _MI = Decimal(2) ** 20
 
@@ -28,7 +28,7 @@ class HostedProvince:
     @property
     def namespaces(self) -> list[str]:
         """Every namespace the province's stack declares: its tenants' and its platform namespaces."""
-        return sorted([*(self.province.namespace_of(a) for a in self.province.agencies), *zones_of(self.province)])
+        return stack_namespaces(self.province)
 
     def namespace_share(self) -> dict[str, str]:
         """The quota of each of the province's namespaces: an equal share of the allotment, so that its
@@ -66,7 +66,7 @@ def _binary(mebibytes: int) -> str:
 
 def hosted_provinces(source: ProviderSource) -> list[HostedProvince]:
     """Every province the provider hosts, from `provinces/<slug>.yml` beside `providers/`; a province
-    that declares more namespaces than its allotment is an error naming both files."""
+    the loader has checked against its allotment (namespaces included) is an error naming both files."""
     provinces_dir = source.file.parent.parent / "provinces"
     prefix = source.provider.cluster.oidc.groups_prefix
     hosted = []
@@ -78,12 +78,6 @@ def hosted_provinces(source: ProviderSource) -> list[HostedProvince]:
             province = load_province(file)
         except CatalogueError as error:
             raise UserError("\n".join(str(problem) for problem in error.problems)) from error
-        entry = HostedProvince(province, allotment, tuple(f"{prefix}{group}" for group in allotment.platform_team))
-        if len(entry.namespaces) > allotment.namespaces:
-            raise UserError(
-                f"{file}: province {slug} declares {len(entry.namespaces)} namespaces "
-                f"({', '.join(entry.namespaces)}); its allotment is {allotment.namespaces} "
-                f"({source.at(('provinces', slug, 'namespaces'))})"
-            )
-        hosted.append(entry)
+        team = tuple(f"{prefix}{group}" for group in allotment.platform_team)
+        hosted.append(HostedProvince(province, allotment, team))
     return hosted

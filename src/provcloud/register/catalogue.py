@@ -79,8 +79,11 @@ def ward_block(placed: PlacedWard, level1: str) -> str:
     )
 
 
-def register_context(province: RegisterProvince, templates: Path, source: str) -> dict[str, Any]:
-    """The template context of a province generated from the register."""
+def register_context(
+    province: RegisterProvince, templates: Path, source: str, provider: str | None = None
+) -> dict[str, Any]:
+    """The template context of a province generated from the register; `provider`: the provider that
+    hosts it (`hosting:` instead of its own `platform:`), as providers/ says (hosting_providers)."""
     level1 = level1_codes(templates).get(province.code)
     if level1 is None:
         raise UserError(f"{templates / LEVEL1_CODES}: no level-1 code for province {province.code} ({province.name})")
@@ -93,6 +96,7 @@ def register_context(province: RegisterProvince, templates: Path, source: str) -
     return {
         **base.context(),
         "source": source,
+        "provider": provider,
         "unit_word": "thành phố" if province.city else "tỉnh",
         "wards": wards,
         "ward_block": lambda placed: ward_block(placed, level1),
@@ -100,9 +104,11 @@ def register_context(province: RegisterProvince, templates: Path, source: str) -
     }
 
 
-def generated_files(province: RegisterProvince, templates: Path, source: str) -> list[tuple[Path, str]]:
+def generated_files(
+    province: RegisterProvince, templates: Path, source: str, provider: str | None = None
+) -> list[tuple[Path, str]]:
     """The province's files (catalogue, stack config, inventory) relative to the project."""
-    return render_tree(templates, register_context(province, templates, source), TEMPLATE)
+    return render_tree(templates, register_context(province, templates, source, provider), TEMPLATE)
 
 
 def is_generated(file: Path) -> bool:
