@@ -6,11 +6,12 @@ The receiver's idempotent receipt makes the resend harmless. Enqueueing is idemp
 DocumentId and recipient: the same document to the same recipient is one row, whatever the caller does.
 """
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
+
+from provcloud.exchange.database import open_database
 
 FIRST_RETRY = timedelta(seconds=2)
 RETRY_CAP = timedelta(minutes=10)
@@ -36,6 +37,8 @@ class Outbound:
     attempts: int
     next_attempt: datetime
     last_error: str
+    kind: str
+    """`messages` (a document) or `notices` (a status notice): the receiving endpoint's path."""
 
 
 _SCHEMA = """
@@ -47,6 +50,7 @@ CREATE TABLE IF NOT EXISTS outbound (
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt TEXT NOT NULL,
   last_error TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL DEFAULT 'messages',
   PRIMARY KEY (document_id, recipient)
 )
 """
@@ -54,7 +58,7 @@ CREATE TABLE IF NOT EXISTS outbound (
 
 def backoff(attempts: int) -> timedelta:
     """How long to wait after `attempts` failed attempts."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), RETRY_CAP)
+    return min(FIRST_RETRY * (1 << max(attempts - 1, 0)), RETRY_CAP)
 
 
 def _at(moment: datetime) -> str:
@@ -63,20 +67,19 @@ def _at(moment: datetime) -> str:
 
 class OutboundQueue:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute("PRAGMA synchronous=FULL")
-        self.connection.execute(_SCHEMA)
+        self.connection = open_database(path, _SCHEMA)
 
     def close(self) -> None:
         self.connection.close()
 
-    def enqueue(self, document_id: str, recipient: str, message: bytes, *, now: datetime | None = None) -> bool:
+    def enqueue(
+        self, document_id: str, recipient: str, message: bytes, *, kind: str = "messages", now: datetime | None = None
+    ) -> bool:
         """Queue `message` for `recipient`; False when this DocumentId is already queued for it (nothing changes)."""
         cursor = self.connection.execute(
-            "INSERT OR IGNORE INTO outbound (document_id, recipient, message, state, next_attempt) VALUES (?,?,?,?,?)",
-            (document_id, recipient, message, State.QUEUED.value, _at(now or datetime.now(UTC))),
+            "INSERT OR IGNORE INTO outbound (document_id, recipient, message, state, next_attempt, kind) "
+            "VALUES (?,?,?,?,?,?)",
+            (document_id, recipient, message, State.QUEUED.value, _at(now or datetime.now(UTC)), kind),
         )
         return cursor.rowcount == 1
 
@@ -113,13 +116,13 @@ class OutboundQueue:
 
     def get(self, document_id: str, recipient: str) -> Outbound:
         row = self.connection.execute(
-            "SELECT document_id, recipient, message, state, attempts, next_attempt, last_error FROM outbound "
+            "SELECT document_id, recipient, message, state, attempts, next_attempt, last_error, kind FROM outbound "
             "WHERE document_id = ? AND recipient = ?",
             (document_id, recipient),
         ).fetchone()
         if row is None:
             raise KeyError(f"{document_id} to {recipient} is not in the queue")
-        return Outbound(row[0], row[1], row[2], State(row[3]), row[4], datetime.fromisoformat(row[5]), row[6])
+        return Outbound(row[0], row[1], row[2], State(row[3]), row[4], datetime.fromisoformat(row[5]), row[6], row[7])
 
     def all(self) -> list[Outbound]:
         keys = self.connection.execute("SELECT document_id, recipient FROM outbound ORDER BY rowid").fetchall()

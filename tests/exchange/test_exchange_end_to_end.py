@@ -1,0 +1,114 @@
+"""Issue 12's done-when, in-process: two provinces and the national peer over loopback HTTP."""
+
+from datetime import UTC, datetime, timedelta
+
+from conftest import run_provcloud
+from exchange.conftest import DIRECTORY, Axis, Province
+from provcloud.edxml.model import Document, Status
+from provcloud.edxml.parse import parse
+from provcloud.exchange.mayan import STATUS
+from provcloud.exchange.outbox import send_outbox
+from provcloud.exchange.queue import State
+from provcloud.exchange.transport import post
+
+LETTER = b"%PDF-1.7\n" + bytes(range(256)) * 40
+
+
+def send(side: Province) -> int:
+    return send_outbox(side.node, side.filing, side.agency.organ_id, DIRECTORY, "Hạ Long")
+
+
+def statuses(side: Province, document: int) -> list[str]:
+    return [comment.split()[1] for comment in side.mayan.comments.get(document, [])]
+
+
+def queued(side: Province) -> Document:
+    assert side.node.local is not None
+    message = parse(side.node.local.queue.all()[-1].message)
+    assert isinstance(message, Document)
+    return message
+
+
+def test_a_letter_arrives_byte_identical_and_its_statuses_flow_back(axis: Axis) -> None:
+    h49, h29 = axis.h49, axis.h29
+    sent = h49.outbox_document(LETTER, "125", h29.agency.organ_id)
+    assert send(h49) == 1
+    assert send(h49) == 0, "a document already sent is not packaged again"
+    assert h49.node.deliver_due() == 1
+
+    [filed] = h29.documents_in("inbox")
+    assert h29.mayan.files[filed][0]["content"] == LETTER, "the file arrives byte-identical"
+    values = {value["metadata_type"]["name"]: value["value"] for value in h29.mayan.document_metadata[filed]}
+    assert values == {
+        "exchange_number": "125",
+        "exchange_notation": "STC-NS",
+        "exchange_date": "2026-12-03",
+        "exchange_subject": "Về việc quyết toán",
+        "exchange_sender": "000.03.00.H49",
+        "exchange_document_id": "000.03.00.H49,2026/12/03,125/STC-NS",
+    }
+    assert statuses(h49, sent) == ["inbox"]
+
+    document = queued(h49)
+    h29.node.report(document, h29.agency.organ_id, Status.ACCEPTED)
+    h29.node.report(document, h29.agency.organ_id, Status.DONE, "Đã xử lý xong")
+    assert h29.node.deliver_due() == 2
+    assert statuses(h49, sent) == ["inbox", "accepted", "done"]
+    status = {value["metadata_type"]["name"]: value["value"] for value in h49.mayan.document_metadata[sent]}[STATUS]
+    assert status == "000.05.00.H29: done"
+
+    result = run_provcloud("axis", "verify", *map(str, axis.logs))
+    assert result.returncode == 0, result.stdout + result.stderr
+    trace = run_provcloud("axis", "trace", document.document_id, *map(str, axis.logs))
+    assert trace.returncode == 0, trace.stdout + trace.stderr
+
+
+def test_a_tampered_message_is_rejected_with_the_reason_and_filed_nowhere(axis: Axis) -> None:
+    h49, h29 = axis.h49, axis.h29
+    h49.outbox_document(LETTER, "126", h29.agency.organ_id)
+    send(h49)
+    assert h49.node.local is not None
+    signed = h49.node.local.queue.all()[0].message
+    tampered = signed.replace("Về việc quyết toán".encode(), "Về việc chuyển tiền".encode())
+    reply = post(h49.node.endpoint, "messages", h29.agency.organ_id, tampered)
+    notice = parse(reply.body)
+    assert reply.status == 200
+    assert not isinstance(notice, Document)
+    assert notice.status is Status.REJECTED
+    assert notice.description.startswith("digest mismatch: the message was changed after it was signed")
+    assert h29.documents_in("inbox") == []
+    assert any('"event":"refused"' in line for line in h29.log.read_text().splitlines())
+    assert run_provcloud("axis", "verify", *map(str, axis.logs)).returncode == 0
+
+
+def test_with_the_national_peer_down_the_send_waits_and_is_delivered_once_after(axis: Axis) -> None:
+    h49, h29 = axis.h49, axis.h29
+    assert h49.node.local is not None
+    h49.outbox_document(LETTER, "127", h29.agency.organ_id)
+    send(h49)
+    axis.national_down()
+    assert h49.node.deliver_due() == 0
+    [row] = h49.node.local.queue.all()
+    assert (row.state, row.attempts) == (State.QUEUED, 1)
+    assert "127.0.0.1" in row.last_error
+    assert h29.documents_in("inbox") == []
+    axis.national_up()
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert h49.node.deliver_due(now=later) == 1
+    assert h49.node.deliver_due(now=later + timedelta(hours=1)) == 0
+    assert len(h29.documents_in("inbox")) == 1
+    assert h49.node.local.queue.all()[0].state is State.SENT
+
+
+def test_the_same_document_twice_files_once_and_answers_the_first_answer(axis: Axis) -> None:
+    h49, h29 = axis.h49, axis.h29
+    assert h49.node.local is not None
+    h49.outbox_document(LETTER, "128", h29.agency.organ_id)
+    send(h49)
+    signed = h49.node.local.queue.all()[0].message
+    first = post(h49.node.endpoint, "messages", h29.agency.organ_id, signed)
+    second = post(h49.node.endpoint, "messages", h29.agency.organ_id, signed)
+    assert first.status == second.status == 200
+    assert second.body == first.body
+    assert len(h29.documents_in("inbox")) == 1
+    assert run_provcloud("axis", "verify", *map(str, axis.logs)).returncode == 0
