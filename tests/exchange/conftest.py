@@ -15,6 +15,7 @@ from provcloud.edxml.model import Organ
 from provcloud.exchange.agencies import SigningAgency
 from provcloud.exchange.mayan import INBOX, METADATA, OUTBOX, RECIPIENTS, MayanFiling
 from provcloud.exchange.node import Local, Node
+from provcloud.exchange.outbox import send_outbox
 from provcloud.exchange.queue import OutboundQueue
 from provcloud.exchange.receipts import Receipts
 from provcloud.exchange.routing import ProvinceRoutes, RoutingTable
@@ -24,6 +25,7 @@ from provcloud.message_log import MessageLog
 FINANCE_H49 = Organ("000.03.00.H49", "Sở Tài chính tỉnh Quảng Ninh")
 HEALTH_H29 = Organ("000.05.00.H29", "Sở Y tế TP. Hồ Chí Minh")
 DIRECTORY = {organ.organ_id: organ for organ in (FINANCE_H49, HEALTH_H29)}
+LETTER = b"%PDF-1.7\n" + bytes(range(256)) * 40
 
 
 @dataclass
@@ -48,6 +50,10 @@ class Province:
             mayan.add_metadata(str(document["id"]), {"metadata_type_id": types[name], "value": value})
         mayan.add_to_cabinet(str(self.cabinet(OUTBOX)), {"document": document["id"]})
         return int(document["id"])
+
+    def send(self) -> int:
+        """The exchange's pass over the agency's outbox: how many documents it queued."""
+        return send_outbox(self.node, self.filing, self.agency.organ_id, DIRECTORY, "Hạ Long")
 
     def cabinet(self, box: str) -> int:
         return self.filing.cabinet(self.agency.organ_id, box)

@@ -3,19 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 from conftest import run_provcloud
-from exchange.conftest import DIRECTORY, Axis, Province
+from exchange.conftest import LETTER, Axis, Province
 from provcloud.edxml.model import Document, Status
 from provcloud.edxml.parse import parse
 from provcloud.exchange.mayan import STATUS
-from provcloud.exchange.outbox import send_outbox
 from provcloud.exchange.queue import State
 from provcloud.exchange.transport import post
-
-LETTER = b"%PDF-1.7\n" + bytes(range(256)) * 40
-
-
-def send(side: Province) -> int:
-    return send_outbox(side.node, side.filing, side.agency.organ_id, DIRECTORY, "Hạ Long")
 
 
 def statuses(side: Province, document: int) -> list[str]:
@@ -32,8 +25,8 @@ def queued(side: Province) -> Document:
 def test_a_letter_arrives_byte_identical_and_its_statuses_flow_back(axis: Axis) -> None:
     h49, h29 = axis.h49, axis.h29
     sent = h49.outbox_document(LETTER, "125", h29.agency.organ_id)
-    assert send(h49) == 1
-    assert send(h49) == 0, "a document already sent is not packaged again"
+    assert h49.send() == 1
+    assert h49.send() == 0, "a document already sent is not packaged again"
     assert h49.node.deliver_due() == 1
 
     [filed] = h29.documents_in("inbox")
@@ -66,7 +59,7 @@ def test_a_letter_arrives_byte_identical_and_its_statuses_flow_back(axis: Axis) 
 def test_a_tampered_message_is_rejected_with_the_reason_and_filed_nowhere(axis: Axis) -> None:
     h49, h29 = axis.h49, axis.h29
     h49.outbox_document(LETTER, "126", h29.agency.organ_id)
-    send(h49)
+    h49.send()
     assert h49.node.local is not None
     signed = h49.node.local.queue.all()[0].message
     tampered = signed.replace("Về việc quyết toán".encode(), "Về việc chuyển tiền".encode())
@@ -85,7 +78,7 @@ def test_with_the_national_peer_down_the_send_waits_and_is_delivered_once_after(
     h49, h29 = axis.h49, axis.h29
     assert h49.node.local is not None
     h49.outbox_document(LETTER, "127", h29.agency.organ_id)
-    send(h49)
+    h49.send()
     axis.national_down()
     assert h49.node.deliver_due() == 0
     [row] = h49.node.local.queue.all()
@@ -104,7 +97,7 @@ def test_the_same_document_twice_files_once_and_answers_the_first_answer(axis: A
     h49, h29 = axis.h49, axis.h29
     assert h49.node.local is not None
     h49.outbox_document(LETTER, "128", h29.agency.organ_id)
-    send(h49)
+    h49.send()
     signed = h49.node.local.queue.all()[0].message
     first = post(h49.node.endpoint, "messages", h29.agency.organ_id, signed)
     second = post(h49.node.endpoint, "messages", h29.agency.organ_id, signed)

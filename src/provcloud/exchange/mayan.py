@@ -18,6 +18,7 @@ from typing import Any
 
 from provcloud.edxml.model import Document, StatusNotice
 from provcloud.errors import UserError
+from provcloud.exchange.filing import FilingUnavailable
 
 API = "/api/v4/"
 OUTBOX = "outbox"
@@ -37,6 +38,10 @@ Json = dict[str, Any]
 
 class DocsystemError(UserError):
     """The document system did not answer as the exchange needs (names the request and what to check)."""
+
+
+class DocsystemUnavailable(DocsystemError, FilingUnavailable):
+    """No answer, or a 5xx: the sender is told to try again later (HTTP 503), not that its message is bad."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +88,10 @@ class MayanFiling:
                 return bytes(response.read())
         except urllib.error.HTTPError as error:
             detail = error.read()[:300].decode(errors="replace")
-            raise DocsystemError(f"the document system refused {name}: HTTP {error.code} {detail}") from None
+            kind = DocsystemUnavailable if error.code >= 500 else DocsystemError
+            raise kind(f"the document system refused {name}: HTTP {error.code} {detail}") from None
         except OSError as error:
-            raise DocsystemError(f"cannot reach the document system for {name}: {error}") from None
+            raise DocsystemUnavailable(f"cannot reach the document system for {name}: {error}") from None
 
     def all(self, path: str) -> list[Json]:
         results: list[Json] = []
@@ -196,6 +202,12 @@ class MayanFiling:
             values = self.metadata(document)
             if values.get(DOCUMENT_ID, (0, ""))[1] != notice.response_for.document_id:
                 continue
+            recipients = {code.strip() for code in values.get(RECIPIENTS, (0, ""))[1].split(",")}
+            if notice.sender.organ_id not in recipients:
+                raise DocsystemError(
+                    f"{notice.sender.organ_id} sent a status for {notice.response_for.document_id} but is not "
+                    "one of its recipients"
+                )
             self.set_metadata(document, {STATUS: f"{notice.sender.organ_id}: {notice.status.label}"})
             text = f"{notice.sender.organ_id} {notice.status.label} {notice.timestamp:%Y-%m-%d %H:%M}"
             if notice.description:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from provcloud.edxml.parse import DEFAULT_LIMITS
 from provcloud.errors import UserError
+from provcloud.exchange.filing import FilingUnavailable
 from provcloud.exchange.node import MESSAGES, NOTICES, Node, Refused
 from provcloud.exchange.transport import CONTENT_TYPE, Reply, Unreachable
 
@@ -42,8 +43,8 @@ def handle_request(node: Node, method: str, target: str, content_type: str, leng
         return node.handle(kind, recipients[0], body.read(length))
     except Refused as refused:
         return Reply(refused.status, refused.reason.encode() + b"\n")
-    except Unreachable as error:
-        return Reply(503, f"the next hop cannot answer now: {error}\n".encode())
+    except (Unreachable, FilingUnavailable) as error:
+        return Reply(503, f"cannot answer now, send again later: {error}\n".encode())
     except UserError as error:
         return Reply(400, str(error).encode() + b"\n")
 
