@@ -47,7 +47,8 @@ class Province:
         values |= {"exchange_date": "2026-12-03", "exchange_subject": subject}
         types = {item["name"]: item["id"] for item in mayan.collections["metadata_types"].values()}
         for name, value in values.items():
-            mayan.add_metadata(str(document["id"]), {"metadata_type_id": types[name], "value": value})
+            added, _ = mayan.add_metadata(str(document["id"]), {"metadata_type_id": types[name], "value": value})
+            assert added == 201, f"metadata {name} refused"
         mayan.add_to_cabinet(str(self.cabinet(OUTBOX)), {"document": document["id"]})
         return int(document["id"])
 
@@ -68,8 +69,10 @@ def agency_layout(mayan: FakeMayan, agency: Organ) -> None:
     for box in (OUTBOX, INBOX):
         mayan.add("cabinets", {"label": box, "parent": cabinet["id"]})
     document_type = mayan.add("document_types", {"label": f"{agency.organ_id} — {agency.organ_name}"})
-    for name in METADATA:
-        metadata_type = mayan.add("metadata_types", {"name": name, "label": name})
+    for name in METADATA:  # one metadata type per name for the whole document system, as in Mayan
+        metadata_type = mayan.named("metadata_types", "name").get(name) or mayan.add(
+            "metadata_types", {"name": name, "label": name}
+        )
         mayan.attach(str(document_type["id"]), {"metadata_type_id": metadata_type["id"], "required": False})
 
 

@@ -2,10 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
+from axis.pki import Issued, agency_certificate
 from conftest import run_provcloud
-from exchange.conftest import LETTER, Axis, Province
-from provcloud.edxml.model import Document, Status
+from exchange.conftest import LETTER, Axis, Province, agency_layout
+from provcloud.edxml.model import Document, Organ, Status
 from provcloud.edxml.parse import parse
+from provcloud.exchange.agencies import SigningAgency
 from provcloud.exchange.mayan import STATUS
 from provcloud.exchange.queue import State
 from provcloud.exchange.transport import post
@@ -105,3 +107,23 @@ def test_the_same_document_twice_files_once_and_answers_the_first_answer(axis: A
     assert second.body == first.body
     assert len(h29.documents_in("inbox")) == 1
     assert run_provcloud("axis", "verify", *map(str, axis.logs)).returncode == 0
+
+
+def test_inside_one_province_agency_to_agency_goes_without_the_national_hop(axis: Axis, cas: dict[str, Issued]) -> None:
+    h49 = axis.h49
+    assert h49.node.local is not None
+    commune = Organ("000.00.001.H49", "UBND phường Hồng Gai")
+    agency_layout(h49.mayan, commune)
+    signing = agency_certificate(cas["H49"], commune.organ_id)
+    h49.node.local.agencies = {
+        **h49.node.local.agencies,
+        commune.organ_id: SigningAgency(commune, signing.key, [signing.certificate]),
+    }
+    h49.outbox_document(LETTER, "131", commune.organ_id)
+    h49.send()
+    axis.national_down()  # not needed: the letter never leaves the province
+    assert h49.node.deliver_due() == 1, h49.node.local.queue.all()[0].last_error
+    inbox = h49.filing.cabinet(commune.organ_id, "inbox")
+    [filed] = h49.mayan.cabinet_documents[inbox]
+    assert h49.mayan.files[filed][0]["content"] == LETTER
+    assert not axis.national_log.exists(), "the national peer saw nothing"
