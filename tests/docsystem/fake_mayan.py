@@ -4,8 +4,13 @@ It keeps objects in memory, checks tokens and passwords, pages its lists two at 
 links naming another host (as Mayan behind a proxy does), and records every request, so a test
 can see what a run changed and what it only read. `fail_with` makes every request after the
 administrator's login answer that HTTP status.
+
+For the document axis's exchange it also holds documents: multipart upload, files and their
+download, a cabinet's documents, a document's metadata values and comments.
 """
 
+import email.parser
+import email.policy
 import itertools
 import json
 import re
@@ -46,6 +51,12 @@ class FakeMayan:
     """`<app>/<model>/<id>` -> its access control lists (each with a set of permissions)."""
     requests: list[tuple[str, str]] = field(default_factory=list)
     fail_with: int | None = None
+    documents: dict[int, Json] = field(default_factory=dict)
+    files: dict[int, list[Json]] = field(default_factory=dict)
+    """Document id -> its files (id, filename, content bytes)."""
+    cabinet_documents: dict[int, list[int]] = field(default_factory=dict)
+    document_metadata: dict[int, list[Json]] = field(default_factory=dict)
+    comments: dict[int, list[str]] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
@@ -95,6 +106,14 @@ class FakeMayan:
         collections = "|".join(self.collections)
         return [
             (r"users/current/", {"GET": lambda token, **_: (200, self.user(self.token_user(token) or ""))}),
+            (r"documents/upload/", {"POST": self.upload}),
+            (r"documents/(\d+)/files/", {"GET": self.list_files}),
+            (r"documents/(\d+)/files/(\d+)/download/", {"GET": self.download}),
+            (r"documents/(\d+)/metadata/", {"GET": self.list_metadata, "POST": self.add_metadata}),
+            (r"documents/(\d+)/metadata/(\d+)/", {"PATCH": self.edit_metadata}),
+            (r"documents/(\d+)/comments/", {"POST": self.comment}),
+            (r"cabinets/(\d+)/documents/", {"GET": self.list_cabinet_documents}),
+            (r"cabinets/(\d+)/documents/add/", {"POST": self.add_to_cabinet}),
             (rf"({collections})/", {"GET": self.list_collection, "POST": self.create}),
             (rf"({collections})/(\d+)/", {"PATCH": self.update}),
             (r"((?:roles/\d+/groups)|(?:groups/\d+/users))/", {"GET": self.list_members}),
@@ -178,6 +197,71 @@ class FakeMayan:
         self.acl(target, acl_id)["permissions"].add(body["permission"])
         return 200, None
 
+    # Documents (the exchange's adapter).
+
+    def upload(self, body: Json, **_: Any) -> Any:
+        document_type = int(body["document_type_id"])
+        if document_type not in self.collections["document_types"]:
+            return 400, {"document_type_id": ["Invalid pk."]}
+        filename, content = body["file"]
+        document = {"id": next(self.ids), "label": filename, "document_type_id": document_type}
+        self.documents[document["id"]] = document
+        self.files[document["id"]] = [{"id": next(self.ids), "filename": filename, "content": content}]
+        return 201, document
+
+    def list_files(self, document: str, query: dict[str, list[str]], **_: Any) -> Any:
+        visible = [
+            {"id": f["id"], "filename": f["filename"], "size": len(f["content"])} for f in self.files[int(document)]
+        ]
+        return self.page(visible, f"documents/{document}/files/", query)
+
+    def download(self, document: str, file_id: str, **_: Any) -> Any:
+        return 200, next(f["content"] for f in self.files[int(document)] if f["id"] == int(file_id))
+
+    def list_metadata(self, document: str, query: dict[str, list[str]], **_: Any) -> Any:
+        return self.page(self.document_metadata.get(int(document), []), f"documents/{document}/metadata/", query)
+
+    def add_metadata(self, document: str, body: Json, **_: Any) -> Any:
+        metadata_type = self.collections["metadata_types"][body["metadata_type_id"]]
+        document_type = self.documents[int(document)]["document_type_id"]
+        if metadata_type["id"] not in {link["metadata_type"]["id"] for link in self.attached.get(document_type, [])}:
+            return 400, {"metadata_type_id": ["Metadata type is not valid for this document type."]}
+        value = {"id": next(self.ids), "metadata_type": metadata_type, "value": body["value"]}
+        self.document_metadata.setdefault(int(document), []).append(value)
+        return 201, value
+
+    def edit_metadata(self, document: str, value_id: str, body: Json, **_: Any) -> Any:
+        value = next(v for v in self.document_metadata[int(document)] if v["id"] == int(value_id))
+        value["value"] = body["value"]
+        return 200, value
+
+    def comment(self, document: str, body: Json, **_: Any) -> Any:
+        self.comments.setdefault(int(document), []).append(body["text"])
+        return 201, {"id": next(self.ids), "text": body["text"]}
+
+    def list_cabinet_documents(self, cabinet: str, query: dict[str, list[str]], **_: Any) -> Any:
+        documents = [self.documents[d] for d in self.cabinet_documents.get(int(cabinet), [])]
+        return self.page(documents, f"cabinets/{cabinet}/documents/", query)
+
+    def add_to_cabinet(self, cabinet: str, body: Json, **_: Any) -> Any:
+        self.cabinet_documents.setdefault(int(cabinet), []).append(int(body["document"]))
+        return 200, None
+
+
+def _multipart(content_type: str, data: bytes) -> Json:
+    """A multipart/form-data body as fields; a file field as (filename, bytes)."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + data
+    )
+    fields: Json = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        filename = part.get_filename()
+        fields[str(name)] = (filename, payload) if filename else payload.decode()
+    return fields
+
 
 @contextmanager
 def serving(api: FakeMayan) -> Iterator[str]:
@@ -189,7 +273,12 @@ def serving(api: FakeMayan) -> Iterator[str]:
         def answer(self) -> None:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else {}
+            raw = self.rfile.read(length) if length else b""
+            content_type = self.headers.get("Content-Type", "")
+            if content_type.startswith("multipart/form-data"):
+                body = _multipart(content_type, raw)
+            else:
+                body = json.loads(raw) if raw else {}
             authorization = self.headers.get("Authorization", "")
             token = authorization.removeprefix("Token ") if authorization.startswith("Token ") else None
             if not parts.path.startswith(API):
@@ -198,9 +287,13 @@ def serving(api: FakeMayan) -> Iterator[str]:
                 path = parts.path[len(API) :]
                 with lock:
                     status, payload = api.handle(self.command, path, parse_qs(parts.query), body, token)
-            data = json.dumps(payload).encode() if payload is not None else b""
+            binary = isinstance(payload, bytes)
+            if isinstance(payload, bytes):
+                data = payload
+            else:
+                data = json.dumps(payload).encode() if payload is not None else b""
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "application/octet-stream" if binary else "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -1,0 +1,160 @@
+"""An exchange node: a province's (delivers to its own agencies, the rest through the national peer)
+or the national peer (routes by province). Every event goes to the node's MessageLog."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from provcloud.edxml.certificates import TrustList
+from provcloud.edxml.errors import MessageRefused
+from provcloud.edxml.model import Document, Status, StatusNotice
+from provcloud.edxml.notices import notice_for, receive
+from provcloud.edxml.parse import parse
+from provcloud.edxml.signing import verify
+from provcloud.exchange.agencies import SigningAgency
+from provcloud.exchange.filing import Filing
+from provcloud.exchange.queue import OutboundQueue, State
+from provcloud.exchange.receipts import Receipts
+from provcloud.exchange.transport import Reply, Unreachable, post
+from provcloud.message_log import Event, MessageLog, entry_for
+
+MESSAGES = "messages"
+NOTICES = "notices"
+
+
+class Routes(Protocol):
+    def endpoint(self, organ_id: str) -> str: ...
+
+
+class Refused(Exception):
+    """Answered 4xx with `reason`: nothing can be answered as a notice (no readable DocumentId, wrong recipient)."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass
+class Local:
+    """What a province node has that the national peer does not: its agencies and their document system."""
+
+    agencies: Mapping[str, SigningAgency]
+    """By OrganId."""
+    filing: Filing
+    receipts: Receipts
+    queue: OutboundQueue
+
+
+@dataclass
+class Node:
+    name: str
+    endpoint: str
+    """This node's own endpoint, as `routes` names it."""
+    routes: Routes
+    trust: TrustList
+    log: MessageLog
+    local: Local | None = None
+
+    def handle(self, kind: str, to: str, data: bytes) -> Reply:
+        """A message or notice for `to`: forwarded, or (here) received. Refused -> 4xx; Unreachable -> 503."""
+        endpoint = self.routes.endpoint(to)
+        if endpoint != self.endpoint:
+            return self.forward(kind, to, data, endpoint)
+        if self.local is None or to not in self.local.agencies:
+            raise Refused(f"no agency {to} at {self.name}", 404)
+        if kind == MESSAGES:
+            return Reply(200, self.receive(data, self.local, self.local.agencies[to]))
+        self.notice(data, self.local)
+        return Reply(200, b"")
+
+    def forward(self, kind: str, to: str, data: bytes, endpoint: str) -> Reply:
+        try:
+            message = parse(data)
+        except MessageRefused as refused:
+            raise Refused(refused.reason) from None
+        reply = post(endpoint, kind, to, data)
+        self.log.append(entry_for(data, message, node=self.name, event=Event.FORWARDED, reason=f"to {endpoint}"))
+        return reply
+
+    def receive(self, data: bytes, local: Local, recipient: SigningAgency) -> bytes:
+        receipt = receive(data, self.trust, recipient.organ)
+        if receipt.notice is None:
+            raise Refused(receipt.reason or "a status notice was sent as a message")
+        if receipt.verified is None:
+            answer = recipient.sign(receipt.notice)
+            claimed = parse(data)
+            self.log.append(entry_for(data, claimed, node=self.name, event=Event.REFUSED, reason=receipt.reason))
+            self.log.append(entry_for(answer, receipt.notice, node=self.name, event=Event.NOTICE))
+            return answer
+        document = receipt.verified.message
+        assert isinstance(document, Document)  # receive answers only documents
+        if recipient.organ.organ_id not in {organ.organ_id for organ in document.recipients}:
+            raise Refused(f"{recipient.organ.organ_id} is not a recipient of {document.document_id}")
+        known = local.receipts.answer(document.document_id, document.sender.organ_id, recipient.organ.organ_id)
+        self.log.append(entry_for(data, document, node=self.name, event=Event.RECEIVED))
+        if known is not None:
+            return known  # the same document again: the first answer, nothing filed twice
+        local.filing.file(document, recipient.organ.organ_id, data)
+        answer = recipient.sign(receipt.notice)
+        local.receipts.record(document.document_id, document.sender.organ_id, recipient.organ.organ_id, answer)
+        self.log.append(entry_for(answer, receipt.notice, node=self.name, event=Event.NOTICE))
+        return answer
+
+    def notice(self, data: bytes, local: Local) -> StatusNotice:
+        """A verified status notice about one of our agencies' documents: shown on that document."""
+        try:
+            message = verify(data, self.trust).message
+        except MessageRefused as refused:
+            raise Refused(refused.reason) from None
+        if not isinstance(message, StatusNotice):
+            raise Refused("a document was sent as a status notice")
+        local.filing.record_status(message)
+        self.log.append(entry_for(data, message, node=self.name, event=Event.NOTICE))
+        return message
+
+    def send(self, document: Document, data: bytes) -> None:
+        """Queue a signed document for each of its recipients."""
+        local = self._local()
+        for recipient in document.recipients:
+            if local.queue.enqueue(document.document_id, recipient.organ_id, data):
+                self.log.append(entry_for(data, document, node=self.name, event=Event.SENT))
+
+    def report(self, document: Document, recipient: str, status: Status, description: str = "") -> None:
+        """The recipient agency's status (accepted, processing, done) on a document, queued back to its sender."""
+        local = self._local()
+        notice = notice_for(document, local.agencies[recipient].organ, status, datetime.now(UTC), description)
+        data = local.agencies[recipient].sign(notice)
+        key = f"{document.document_id} {recipient} {status.label}"
+        if local.queue.enqueue(key, document.sender.organ_id, data, kind=NOTICES):
+            self.log.append(entry_for(data, notice, node=self.name, event=Event.NOTICE))
+
+    def deliver_due(self, *, now: datetime | None = None) -> int:
+        """Send what is due from the queue; how many were answered."""
+        local = self._local()
+        answered = 0
+        for row in local.queue.due(now=now):
+            try:
+                reply = post(self.routes.endpoint(row.recipient), row.kind, row.recipient, row.message)
+            except Unreachable as error:
+                local.queue.retry_later(row.document_id, row.recipient, str(error))
+                continue
+            answered += 1
+            if reply.status != 200:
+                local.queue.mark(
+                    row.document_id, row.recipient, State.FAILED, reply.body[:500].decode(errors="replace")
+                )
+                continue
+            if row.kind == NOTICES:
+                local.queue.mark(row.document_id, row.recipient, State.DELIVERED)
+                continue
+            notice = self.notice(reply.body, local)
+            state = State.FAILED if notice.status is Status.REJECTED else State.SENT
+            local.queue.mark(row.document_id, row.recipient, state, notice.description)
+        return answered
+
+    def _local(self) -> Local:
+        if self.local is None:
+            raise RuntimeError(f"{self.name} is a routing node: it neither sends nor files")
+        return self.local

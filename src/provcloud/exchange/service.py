@@ -1,0 +1,84 @@
+"""The exchange node over HTTP (stdlib http.server): POST /messages?to=ORGAN_ID and POST /notices?to=ORGAN_ID.
+
+A message is answered with the signed status notice (200, application/xml); a refused request with
+a short text reason (4xx); a next hop that cannot answer now with 503, so the sender's queue retries.
+"""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from provcloud.edxml.parse import DEFAULT_LIMITS
+from provcloud.errors import UserError
+from provcloud.exchange.filing import FilingUnavailable
+from provcloud.exchange.node import MESSAGES, NOTICES, Node, Refused
+from provcloud.exchange.transport import CONTENT_TYPE, Reply, Unreachable
+
+MAX_BODY = DEFAULT_LIMITS.message_bytes
+"""The largest body read: the edXML limit, checked from Content-Length before reading."""
+ACCEPTED_TYPES = ("application/xml", "text/xml")
+
+
+def handle_request(node: Node, method: str, target: str, content_type: str, length: int | None, body: Any) -> Reply:
+    """The answer to one request; `body` is read only once the request passed its checks."""
+    parts = urlsplit(target)
+    kind = parts.path.strip("/")
+    if method != "POST":
+        return Reply(405, b"only POST is answered\n")
+    if kind not in (MESSAGES, NOTICES):
+        return Reply(404, b"POST /messages?to=ORGAN_ID or /notices?to=ORGAN_ID\n")
+    recipients = parse_qs(parts.query).get("to", [])
+    if len(recipients) != 1:
+        return Reply(400, b"name the recipient once: ?to=ORGAN_ID\n")
+    if content_type.split(";")[0].strip().lower() not in ACCEPTED_TYPES:
+        return Reply(415, f"Content-Type must be {CONTENT_TYPE}\n".encode())
+    if length is None:
+        return Reply(411, b"Content-Length is required\n")
+    if length > MAX_BODY:
+        return Reply(413, f"the body is {length} bytes, over the limit of {MAX_BODY}\n".encode())
+    try:
+        return node.handle(kind, recipients[0], body.read(length))
+    except Refused as refused:
+        return Reply(refused.status, refused.reason.encode() + b"\n")
+    except (Unreachable, FilingUnavailable) as error:
+        return Reply(503, f"cannot answer now, send again later: {error}\n".encode())
+    except UserError as error:
+        return Reply(400, str(error).encode() + b"\n")
+
+
+@contextmanager
+def serving(node: Node, port: int = 0) -> Iterator[tuple[str, ThreadingHTTPServer]]:
+    """`node` answering on 127.0.0.1:`port` (0: a free one) in a thread; yields its URL and server."""
+    lock = threading.Lock()  # one request at a time per node: the log, queue and receipts stay in order
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            header = self.headers.get("Content-Length")
+            length = int(header) if header and header.isdigit() else None
+            with lock:
+                reply = handle_request(
+                    node, self.command, self.path, self.headers.get("Content-Type", ""), length, self.rfile
+                )
+            self.send_response(reply.status)
+            self.send_header("Content-Type", CONTENT_TYPE if reply.status == 200 else "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+        do_GET = do_POST = do_PUT = answer
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
