@@ -12,9 +12,11 @@ import ssl
 import time
 from collections.abc import Iterator
 from ipaddress import IPv4Address
+from pathlib import Path
 
 import pytest
 
+from conftest import ROOT, run_provcloud
 from lab.conftest import Lab
 from lab.gateway_calls import Consumer, get, tenant_addresses
 from lab.test_lgsp_node import audit_lines
@@ -195,3 +197,47 @@ def test_the_document_system_refuses_cbc_suites_and_hides_its_version(
         head = tls.recv(4096).decode(errors="replace")
     server = [line for line in head.splitlines() if line.lower().startswith("server:")]
     assert server == ["Server: nginx"], head
+
+
+HOSTILE_CATALOGUE_TEXT = {
+    # An apt_proxy value that becomes an apt hook run as root (apt.conf.d syntax after the quote).
+    "apt-hook": (
+        "  apt_proxy: http://198.18.3.1:3142\n",
+        '  apt_proxy: \'http://198.18.3.1:3142/"; APT::Update::Pre-Invoke {"touch /tmp/provcloud-pwned";}; //\'\n',
+        "platform.apt_proxy",
+    ),
+    # A name with a line break that would add an nginx location (the node's route comments).
+    "name-with-a-line-break": (
+        "  - name: Văn phòng Ủy ban nhân dân tỉnh\n",
+        '  - name: "Văn phòng\\n    location /national/ { proxy_pass https://ndxp.national.test; }"\n',
+        "agencies[0].name",
+    ),
+    # A name templated by Ansible on the controller (on an ansible-core below the pin).
+    "name-with-a-lookup": (
+        "  - name: Văn phòng Ủy ban nhân dân tỉnh\n",
+        "  - name: \"{{ lookup('ansible.builtin.pipe', 'touch /tmp/provcloud-pwned') }}\"\n",
+        "agencies[0].name",
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(HOSTILE_CATALOGUE_TEXT))
+def test_hostile_catalogue_text_never_reaches_the_converged_machines(
+    demo_lab: Lab, tmp_path: Path, attack: str
+) -> None:
+    """Hole 4 tried on the converged lab: the demo catalogue with one hostile value is refused with
+    file:line before any machine is touched — the proxy file on every machine stays as it was."""
+    original, hostile, field = HOSTILE_CATALOGUE_TEXT[attack]
+    text = (ROOT / "provinces" / "demo.yml").read_text(encoding="utf-8")
+    assert original in text, f"the demo catalogue no longer has {original!r}"
+    catalogue = tmp_path / "provinces" / "demo.yml"
+    catalogue.parent.mkdir()
+    catalogue.write_text(text.replace(original, hostile, 1), encoding="utf-8")
+    before = demo_lab.ssh("backup-01", "sudo sha256sum /etc/apt/apt.conf.d/01provcloud-proxy").stdout
+    refused = run_provcloud("configure", str(catalogue))
+    assert refused.returncode == 1, refused.stdout[-2000:]
+    assert f"demo.yml:{text[: text.index(original)].count(chr(10)) + 1}:" in refused.stderr, refused.stderr
+    assert field in refused.stderr and "Traceback" not in refused.stderr
+    assert demo_lab.ssh("backup-01", "sudo sha256sum /etc/apt/apt.conf.d/01provcloud-proxy").stdout == before
+    assert demo_lab.ssh("backup-01", "test -e /tmp/provcloud-pwned").returncode != 0
+    assert not Path("/tmp/provcloud-pwned").exists(), "a lookup ran on the controller"
