@@ -56,9 +56,21 @@ def test_ci_file_calls_only_what_exists(file: Path) -> None:
 
 def test_github_preview_uses_the_policy_pack_and_comments_on_the_pull_request() -> None:
     workflow = yaml.safe_load(CI_FILES[0].read_text(encoding="utf-8"))
-    assert set(workflow["jobs"]) == {"provinces", "plan", "preview"}
+    assert set(workflow["jobs"]) == {"provinces", "country", "plan", "preview"}
     (pulumi,) = [s for s in workflow["jobs"]["preview"]["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")]
     assert pulumi["with"]["policyPacks"] == "policies"
     assert pulumi["with"]["comment-on-pr"] is True
     assert (ROOT / pulumi["with"]["work-dir"] / "Pulumi.yaml").is_file()
     assert "KUBECONFIG_{0}" in workflow["jobs"]["preview"]["env"]["KUBECONFIG_DATA"], "enabled per province secret"
+
+
+def test_github_preview_plans_the_country_and_reports_it() -> None:
+    """The body overseeing the provinces sees every pull request's effect on the whole country: the
+    country job plans every province (failing on any) and puts the compliance report in the summary."""
+    workflow = yaml.safe_load(CI_FILES[0].read_text(encoding="utf-8"))
+    runs = [str(step.get("run", "")) for step in workflow["jobs"]["country"]["steps"]]
+    assert any(run.startswith(".venv/bin/provcloud country ") for run in runs), runs
+    report = next(run for run in runs if "provcloud country report --out country-report" in run)
+    assert 'cat country-report/report.md >> "$GITHUB_STEP_SUMMARY"' in report
+    uploads = [step for step in workflow["jobs"]["country"]["steps"] if "upload-artifact" in str(step.get("uses"))]
+    assert uploads and uploads[0]["with"]["path"] == "country-report/"
