@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from provcloud.controller_state import ControllerPaths
 from provcloud.errors import UserError
@@ -34,6 +35,11 @@ class DocsystemState:
     admin_password_file: Path
     credentials_dir: Path
     agencies: dict[str, dict[str, int]]
+
+    @property
+    def host(self) -> str:
+        """The name the document system answers to, from its URL."""
+        return urlsplit(self.url).hostname or ""
 
     def token(self, agency: str) -> str:
         file = self.credentials_dir / f"{agency}.token"

@@ -84,7 +84,7 @@ def opened(demo_lab: Lab) -> Iterator[str]:
 
 def test_lab_open_serves_the_document_system_s_own_certificate(opened: str) -> None:
     record = docsystem_state(state_dir("demo"))
-    name = record.url.split("//", 1)[1].split("/", 1)[0]
+    name = record.host
     assert f"https://{name}:{PORT}/" in opened
     assert f"Log in as {record.admin_username}, password {record.admin_password_file.read_text().strip()}" in opened
     context = ssl.create_default_context(cafile=str(ControllerPaths(state_dir("demo")).pki / "ca.crt"))
@@ -107,7 +107,7 @@ def test_a_person_logs_in_to_the_document_system_in_a_browser(opened: str) -> No
     from selenium.webdriver.support.ui import WebDriverWait
 
     record = docsystem_state(state_dir("demo"))
-    name = record.url.split("//", 1)[1].split("/", 1)[0]
+    name = record.host
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     # As the printed text says: the name leads to the forward; the provincial CA is not in this

@@ -8,10 +8,10 @@ import sys
 import tempfile
 from enum import StrEnum
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import typer
 
+from provcloud.ansible.lgsp_routes import docsystem_consumers, is_docsystem
 from provcloud.catalogue import Province
 from provcloud.catalogue.agency import Agency
 from provcloud.catalogue.service_machine import MachineRole
@@ -19,7 +19,7 @@ from provcloud.commands.lgsp_smoke import PATH as DIRECTORY_PATH
 from provcloud.commands.validate import load_catalogue
 from provcloud.console import err, out
 from provcloud.controller_state import ControllerPaths, state_dir
-from provcloud.docsystem_client import SERVICE, docsystem_state
+from provcloud.docsystem_client import docsystem_state
 from provcloud.errors import UserError
 from provcloud.gateway import consumer_credentials, first_caller, lgsp_node
 from provcloud.lab.forward import Forward, run_forward
@@ -49,16 +49,17 @@ def _agency(province: Province, slug: str) -> Agency:
 
 
 def _docsystem_token(province: Province, agency: Agency, path: str) -> str | None:
-    """The agency's document-system token when `path` goes to the document system's route."""
-    route = next(
-        (service.path for owner in province.agencies for service in owner.services if service.name == SERVICE), None
-    )
-    if route is None or not (path == route or path.startswith(route.rstrip("/") + "/")):
+    """The agency's document-system token when `path` goes to a route the node treats as the document
+    system's (the node's own rule, `lgsp_routes.is_docsystem`). An agency that is no consumer of it
+    has no token: the call goes without, and the node refuses it, as it would that agency's system."""
+    routes = [
+        service.path for owner in province.agencies for service in owner.services if is_docsystem(province, service)
+    ]
+    if not any(path == route or path.startswith(route.rstrip("/") + "/") for route in routes):
         return None
-    record = docsystem_state(state_dir(province.slug))
-    # An agency that is no consumer of the document system has none: the call goes without, and the
-    # node refuses it, as it would refuse that agency's real system.
-    return record.token(agency.slug) if (record.credentials_dir / f"{agency.slug}.token").is_file() else None
+    if agency.slug not in docsystem_consumers(province):
+        return None
+    return docsystem_state(state_dir(province.slug)).token(agency.slug)
 
 
 def how_to_use(province: Province) -> list[tuple[str, str]]:
@@ -137,7 +138,7 @@ def open_service(
         raise UserError(f"province {catalogue.slug} has no docsystem_app machine")
     application = applications[0]
     record = docsystem_state(state_dir(catalogue.slug))
-    name = urlsplit(record.url).hostname or catalogue.machine_fqdn(application)
+    name = record.host
     management = catalogue.network.zones["mgmt"].gateway
     forward = Forward("127.0.0.1", port, str(application.ip), 443, str(management))
     ca = display_path(ControllerPaths(state_dir(catalogue.slug)).pki / "ca.crt")
