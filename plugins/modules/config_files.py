@@ -106,16 +106,20 @@ class Ownership:
     mode: int
 
     @classmethod
-    def of(cls, spec: dict[str, Any], what: str) -> "Ownership":
-        try:
-            uid = pwd.getpwnam(spec["owner"]).pw_uid
-            gid = grp.getgrnam(spec["group"]).gr_gid
-        except KeyError as error:
-            raise ConfigFileError(f"{what}: no such user or group on this machine ({error})") from error
+    def of(cls, spec: dict[str, Any], what: str, check_mode: bool) -> "Ownership | None":
+        """The wanted owner, group and mode; None in check mode when the owner or group does not
+        exist yet (an earlier task of the role makes it, which check mode did not run)."""
         try:
             mode = int(spec["mode"], 8)
         except ValueError as error:
             raise ConfigFileError(f"{what}: mode {spec['mode']!r} is not an octal number") from error
+        try:
+            uid = pwd.getpwnam(spec["owner"]).pw_uid
+            gid = grp.getgrnam(spec["group"]).gr_gid
+        except KeyError as error:
+            if check_mode:
+                return None
+            raise ConfigFileError(f"{what}: no such user or group on this machine ({error})") from error
         return cls(uid, gid, mode)
 
     def differs(self, path: str) -> bool:
@@ -129,12 +133,14 @@ class Ownership:
 
 def ensure_directory(spec: dict[str, Any], check_mode: bool) -> bool:
     path = spec["path"]
-    wanted = Ownership.of(spec, path)
-    if os.path.isdir(path) and not os.path.islink(path):
+    wanted = Ownership.of(spec, path, check_mode)
+    if os.path.lexists(path) and not (os.path.isdir(path) and not os.path.islink(path)):
+        raise ConfigFileError(f"{path} exists and is not a folder")
+    if wanted is None:  # check mode, and the owner is not there yet: the folder would change
+        return True
+    if os.path.isdir(path):
         if not wanted.differs(path):
             return False
-    elif os.path.lexists(path):
-        raise ConfigFileError(f"{path} exists and is not a folder")
     elif not check_mode:
         os.makedirs(path, mode=wanted.mode)
     if not check_mode:
@@ -202,9 +208,9 @@ def converge(params: dict[str, Any], check_mode: bool, want_diff: bool) -> dict[
     for spec in params["files"]:
         dest = spec["dest"]
         content = spec["content"].encode("utf-8")
-        wanted = Ownership.of(spec, dest)
+        wanted = Ownership.of(spec, dest, check_mode)
         before = current_content(dest)
-        if before != content or wanted.differs(dest):
+        if before != content or wanted is None or wanted.differs(dest):
             changed_files.append(dest)
             if want_diff and before != content:
                 diffs.append(
@@ -215,7 +221,7 @@ def converge(params: dict[str, Any], check_mode: bool, want_diff: bool) -> dict[
                         "after": spec["content"],
                     }
                 )
-            if not check_mode:
+            if wanted is not None and not check_mode:
                 write_file(spec, content, wanted)
         if spec.get("applied_record") and is_stale(spec["applied_record"], dest, content):
             stale_files.append(dest)

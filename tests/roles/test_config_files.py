@@ -137,3 +137,15 @@ def test_an_unknown_owner_or_a_bad_mode_is_a_clear_failure(tmp_path: Path) -> No
     assert nobody["failed"] and "no such user or group" in nobody["msg"]
     bad = run([], [owned({"dest": str(tmp_path / "a"), "content": "", "mode": "rw-r--r--"})])
     assert bad["failed"] and "not an octal number" in bad["msg"]
+
+
+def test_check_mode_before_the_owner_exists_reports_a_change(tmp_path: Path) -> None:
+    # On a fresh machine the role's account is made by an earlier task, which check mode does not run.
+    result = run(
+        [{"path": str(tmp_path / "d"), "mode": "0750", "owner": "no-such-user-x", "group": GROUP}],
+        [{"dest": str(tmp_path / "f"), "content": "x\n", "mode": "0640", "owner": "no-such-user-x", "group": GROUP}],
+        check=True,
+    )
+    assert not result.get("failed"), result
+    assert result["changed_directories"] == [str(tmp_path / "d")] and result["changed_files"] == [str(tmp_path / "f")]
+    assert not (tmp_path / "d").exists() and not (tmp_path / "f").exists()
