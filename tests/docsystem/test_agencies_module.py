@@ -6,13 +6,13 @@ target), talking HTTP to tests/docsystem/fake_mayan.py on 127.0.0.1.
 
 import ast
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from ansible_module import run_module
 from conftest import ROOT
 from docsystem.fake_mayan import ADMIN, ADMIN_PASSWORD, FakeMayan, serving
 
@@ -45,18 +45,7 @@ def run(url: str, agencies: list[dict[str, str]], check_mode: bool = False, **ov
         "_ansible_check_mode": check_mode,
         **overrides,
     }
-    process = subprocess.run(
-        [sys.executable, str(MODULE)],
-        input=json.dumps({"ANSIBLE_MODULE_ARGS": arguments}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert "Traceback" not in process.stdout + process.stderr, f"the module crashed:\n{process.stderr}"
-    result: dict[str, Any] = json.loads(process.stdout)
-    assert bool(result.get("failed")) == (process.returncode != 0), process.stdout
-    return result
+    return run_module(MODULE, arguments)
 
 
 def with_tokens(agencies: list[dict[str, str]], tokens: dict[str, str]) -> list[dict[str, str]]:

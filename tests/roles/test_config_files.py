@@ -6,15 +6,14 @@ target); the files live in a temporary folder, owned by whoever runs the tests.
 
 import grp
 import hashlib
-import json
 import os
 import pwd
 import stat
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from ansible_module import run_module
 from conftest import ROOT
 
 MODULE = ROOT / "plugins/modules/config_files.py"
@@ -24,17 +23,7 @@ GROUP = grp.getgrgid(os.getgid()).gr_name
 
 def run(directories: list[dict[str, Any]], files: list[dict[str, Any]], check: bool = False) -> dict[str, Any]:
     arguments = {"directories": directories, "files": files, "_ansible_check_mode": check, "_ansible_diff": True}
-    process = subprocess.run(
-        [sys.executable, str(MODULE)],
-        input=json.dumps({"ANSIBLE_MODULE_ARGS": arguments}),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    result: dict[str, Any] = json.loads(process.stdout)
-    assert result.get("failed", False) == (process.returncode != 0), process.stdout + process.stderr
-    return result
+    return run_module(MODULE, arguments)
 
 
 def owned(spec: dict[str, Any]) -> dict[str, Any]:

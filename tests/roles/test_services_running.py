@@ -4,11 +4,11 @@ records every call (this test machine has no systemd to ask)."""
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from ansible_module import run_module
 from conftest import ROOT
 
 MODULE = ROOT / "plugins/modules/services_running.py"
@@ -56,19 +56,8 @@ def machine(tmp_path: Path, units: dict[str, dict[str, Any]]) -> Path:
 
 
 def run(tmp_path: Path, units: list[str], check: bool = False) -> dict[str, Any]:
-    arguments = {"units": units, "_ansible_check_mode": check}
-    process = subprocess.run(
-        [sys.executable, str(MODULE)],
-        input=json.dumps({"ANSIBLE_MODULE_ARGS": arguments}),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-        env={**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"},
-    )
-    result: dict[str, Any] = json.loads(process.stdout)
-    assert result.get("failed", False) == (process.returncode != 0), process.stdout + process.stderr
-    return result
+    path = f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    return run_module(MODULE, {"units": units, "_ansible_check_mode": check}, env={**os.environ, "PATH": path})
 
 
 def calls(state: Path) -> list[str]:
