@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -129,10 +130,18 @@ def _bring_up(province: Province, plan: LabPlan, mirror: Mirror, state: LabState
 
 def _cloud_init_result(plan: LabPlan, entry: Machine) -> str | None:
     """None when the machine's cloud-init finished without error, else what it reported."""
-    try:
-        result = machine.ssh(plan, entry, "sudo -n cloud-init status --wait --long", timeout=CLOUD_INIT_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return f"  {entry.name}: still running after {CLOUD_INIT_TIMEOUT} s"
+    deadline = time.monotonic() + CLOUD_INIT_TIMEOUT
+    while True:
+        try:
+            result = machine.ssh(plan, entry, "sudo -n cloud-init status --wait --long", timeout=CLOUD_INIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return f"  {entry.name}: still running after {CLOUD_INIT_TIMEOUT} s"
+        # cloud-init restarts sshd once it has written the host keys and sshd_config: a machine that
+        # answered a moment ago may refuse the connection for a while (longer on a loaded host).
+        restarting = result.returncode == 255 and "Connection refused" in result.stderr
+        if not restarting or time.monotonic() > deadline:
+            break
+        time.sleep(1)
     if result.returncode == 0:
         return None
     detail = (result.stdout + result.stderr).strip().replace("\n", "\n    ")
