@@ -101,12 +101,17 @@ class Systemctl:
             detail = (err or out).strip()
             raise UnitError(f"{unit}: systemctl {verb} failed (exit {rc}): {detail}; see journalctl -u {unit}")
 
+    def daemon_reload(self) -> None:
+        rc, out, err = self.run("daemon-reload")
+        if rc != 0:
+            raise UnitError(f"systemctl daemon-reload failed (exit {rc}): {(err or out).strip()}")
+
 
 def converge(systemctl: Systemctl, units: list[str], check_mode: bool) -> dict[str, Any]:
     states = {unit: systemctl.state(unit, check_mode) for unit in units}
     reloaded = any(state.needs_reload for state in states.values())
     if reloaded and not check_mode:
-        systemctl.act("daemon-reload", "systemd")
+        systemctl.daemon_reload()
     enabled: list[str] = []
     started: list[str] = []
     for unit in units:
