@@ -80,7 +80,8 @@ def test_creates_every_object_of_missing_agencies(api: FakeMayan, url: str) -> N
     assert "documents.document_create" in document_type_acls[0]["permissions"]
     objects = {"group": group, "role": role, "cabinet": cabinet, "document_type": document_type, "user": user}
     objects["metadata_type"] = metadata_type
-    assert result["agencies"]["so-khcn"] == {f"{kind}_id": item["id"] for kind, item in objects.items()}
+    ids = {f"{kind}_id": item["id"] for kind, item in objects.items()}
+    assert result["agencies"]["so-khcn"] == {**ids, "exchange_cabinet_ids": {}}, "no exchange asked for, none made"
     assert sorted(result["tokens"]) == ["so-khcn", "so-tc"]
     assert api.token_user(result["tokens"]["so-tc"]) == "so-tc", "a returned token must log in as its agency"
     assert inventory(api) == {
@@ -128,6 +129,42 @@ def test_an_agency_renamed_under_the_same_org_code_is_updated_in_place(api: Fake
 
     again = run(url, with_tokens([SO_KHCN_RENAMED, SO_TC], {**first["tokens"], **renamed["tokens"]}))
     assert not again["changed"], f"the run after a rename changed: {again['changes']}"
+
+
+EXCHANGE = {
+    "exchange_cabinets": ["outbox", "inbox"],
+    "exchange_metadata_types": [
+        {"name": "exchange_number", "label": "Số văn bản"},
+        {"name": "exchange_recipients", "label": "Nơi nhận (mã định danh)"},
+    ],
+}
+
+
+def test_the_exchange_gets_each_agency_an_outbox_and_inbox_and_its_metadata_types(api: FakeMayan, url: str) -> None:
+    result = run(url, [SO_KHCN, SO_TC], **EXCHANGE)
+
+    assert not result.get("failed"), result.get("msg")
+    types = api.named("metadata_types", "name")
+    number, recipients = types["exchange_number"], types["exchange_recipients"]
+    assert (number["label"], recipients["label"]) == ("Số văn bản", "Nơi nhận (mã định danh)")
+    for agency in ("so-khcn", "so-tc"):
+        ids = result["agencies"][agency]
+        cabinets = api.collections["cabinets"].values()
+        children = {c["label"]: c for c in cabinets if c["parent_id"] == ids["cabinet_id"]}
+        assert set(children) == {"outbox", "inbox"}
+        assert ids["exchange_cabinet_ids"] == {label: child["id"] for label, child in children.items()}
+        for child in children.values():
+            acls = api.acls[f"cabinets/cabinet/{child['id']}"]
+            assert [acl["role"]["id"] for acl in acls] == [ids["role_id"]], "only the agency's role reaches its boxes"
+            assert "cabinets.cabinet_add_document" in acls[0]["permissions"]
+        attached = {link["metadata_type"]["id"] for link in api.attached[ids["document_type_id"]]}
+        assert attached == {ids["metadata_type_id"], number["id"], recipients["id"]}
+    assert len(api.collections["metadata_types"]) == 4, "the exchange's types are made once, not per agency"
+
+    api.requests.clear()
+    again = run(url, with_tokens([SO_KHCN, SO_TC], result["tokens"]), **EXCHANGE)
+    assert not again["changed"], f"a second run changed: {again['changes']}"
+    assert api.writes() == []
 
 
 def test_check_mode_reports_and_changes_nothing(api: FakeMayan, url: str) -> None:

@@ -90,6 +90,30 @@ options:
         description: The token the caller holds for it, if any.
         type: str
         default: ""
+  exchange_cabinets:
+    description:
+      - Child cabinets of every agency's cabinet for the document exchange (the exchange's C(outbox)
+        and C(inbox)), found by label under that cabinet, with the agency role's rights on each.
+      - Empty (the default) leaves the exchange's objects alone.
+    type: list
+    elements: str
+    default: []
+  exchange_metadata_types:
+    description:
+      - Metadata types of the document exchange (number, notation, recipients...), made once and
+        attached to every agency's document type, not required.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Its name (what the exchange reads and writes).
+        type: str
+        required: true
+      label:
+        description: What a person sees.
+        type: str
+        required: true
   parallel:
     description: How many agencies are reconciled at the same time.
     type: int
@@ -270,20 +294,69 @@ DOCUMENT_TYPE = Kind("document type", "document_types/")
 
 
 class Reconciler:
-    def __init__(self, client: Client, check_mode: bool) -> None:
+    def __init__(
+        self, client: Client, check_mode: bool, exchange_cabinets: list[str], exchange_metadata_types: list[Json]
+    ) -> None:
         self.client = client
+        self.exchange_cabinets = exchange_cabinets
+        self.exchange_metadata_types = exchange_metadata_types
+        self.exchange_types: list[Json] = []
+        """The exchange's metadata types once `prepare` has made them present."""
         self.check_mode = check_mode
         self.changes: list[str] = []
         self.tokens: dict[str, str] = {}
         self.renamed: dict[str, str] = {}
+        groups, roles, cabinets = (client.all(kind.path) for kind in (GROUP, ROLE, CABINET))
+        self.child_cabinets = [item for item in cabinets if item.get("parent_id") not in (None, "")]
         self.objects: dict[str, list[Json]] = {  # by Kind.path
-            GROUP.path: client.all(GROUP.path),
-            ROLE.path: client.all(ROLE.path),
-            CABINET.path: [item for item in client.all(CABINET.path) if item.get("parent_id") in (None, "")],
+            GROUP.path: groups,
+            ROLE.path: roles,
+            CABINET.path: [item for item in cabinets if item.get("parent_id") in (None, "")],
             DOCUMENT_TYPE.path: client.all(DOCUMENT_TYPE.path),
         }
         self.users = client.all("users/")
         self.metadata_types = {item["name"]: item for item in client.all("metadata_types/")}
+
+    def prepare(self) -> None:
+        """The exchange's metadata types, present once for all agencies (before they run in parallel:
+        two agencies must not both create one); in check mode only those that exist already."""
+        present: list[Json] = []
+        for wanted in self.exchange_metadata_types:
+            found = self.metadata_types.get(wanted["name"])
+            if found is None:
+                found = self.change(
+                    f"create metadata type {wanted['name']}",
+                    "POST",
+                    "metadata_types/",
+                    {"name": wanted["name"], "label": wanted["label"][:48]},
+                )
+                if found is None:
+                    continue
+                self.metadata_types[wanted["name"]] = found
+            elif found.get("label") != wanted["label"][:48]:
+                self.change(
+                    f"update metadata type {wanted['name']}",
+                    "PATCH",
+                    f"metadata_types/{found['id']}/",
+                    {"label": wanted["label"][:48]},
+                )
+            present.append(found)
+        self.exchange_types = present
+
+    def child_cabinet(self, parent: Json, label: str) -> Json | None:
+        """The cabinet `label` under `parent` (an agency's outbox or inbox), created when missing."""
+        found = next(
+            (item for item in self.child_cabinets if item.get("parent_id") == parent["id"] and item["label"] == label),
+            None,
+        )
+        if found is not None:
+            return found
+        return self.change(
+            f"create cabinet {label!r} under {parent['label']!r}",
+            "POST",
+            CABINET.path,
+            {"label": label, "parent": parent["id"]},
+        )
 
     def change(self, description: str, method: str, path: str, body: Json | None = None) -> Json | None:
         """Make one change (or, in check mode, only report it); the API's answer."""
@@ -330,8 +403,15 @@ class Reconciler:
             return {}
         self.member(f"roles/{role['id']}/groups/", "group", group, f"role {role['label']!r}")
         self.member(f"groups/{group['id']}/users/", "user", user, f"group {group['name']!r}")
-        self.attach_metadata_type(document_type, metadata_type)
+        self.attach_metadata_types(document_type, [metadata_type, *self.exchange_types])
         self.acl("cabinets", "cabinet", cabinet["id"], role, CABINET_PERMISSIONS)
+        exchange: dict[str, int] = {}
+        for label in self.exchange_cabinets:
+            child = self.child_cabinet(cabinet, label)
+            if child is None:
+                continue  # check mode: it would be created, and its rights granted
+            self.acl("cabinets", "cabinet", child["id"], role, CABINET_PERMISSIONS)
+            exchange[label] = child["id"]
         self.acl("documents", "documenttype", document_type["id"], role, DOCUMENT_TYPE_PERMISSIONS)
         if not self.check_mode:
             self.token(agency, user)
@@ -342,6 +422,7 @@ class Reconciler:
             "document_type_id": document_type["id"],
             "metadata_type_id": metadata_type["id"],
             "user_id": user["id"],
+            "exchange_cabinet_ids": exchange,
         }
 
     def account(self, agency: Agency) -> Json | None:
@@ -404,16 +485,17 @@ class Reconciler:
         if member["id"] not in {item["id"] for item in self.client.all(list_path)}:
             self.change(f"add {kind} {member['id']} to {owner}", "POST", f"{list_path}add/", {kind: member["id"]})
 
-    def attach_metadata_type(self, document_type: Json, metadata_type: Json) -> None:
+    def attach_metadata_types(self, document_type: Json, metadata_types: list[Json]) -> None:
         path = f"document_types/{document_type['id']}/metadata_types/"
         attached = {item["metadata_type"]["id"] for item in self.client.all(path)}
-        if metadata_type["id"] not in attached:
-            self.change(
-                f"attach metadata type {metadata_type['name']} to document type {document_type['id']}",
-                "POST",
-                path,
-                {"metadata_type_id": metadata_type["id"], "required": False},
-            )
+        for metadata_type in metadata_types:
+            if metadata_type["id"] not in attached:
+                self.change(
+                    f"attach metadata type {metadata_type['name']} to document type {document_type['id']}",
+                    "POST",
+                    path,
+                    {"metadata_type_id": metadata_type["id"], "required": False},
+                )
 
     def acl(self, app_label: str, model: str, object_id: int, role: Json, permissions: list[str]) -> None:
         base = f"objects/{app_label}/{model}/{object_id}/acls/"
@@ -483,6 +565,13 @@ def main() -> None:
                     "token": {"type": "str", "default": "", "no_log": True},
                 },
             },
+            "exchange_cabinets": {"type": "list", "elements": "str", "default": []},
+            "exchange_metadata_types": {
+                "type": "list",
+                "elements": "dict",
+                "default": [],
+                "options": {"name": {"type": "str", "required": True}, "label": {"type": "str", "required": True}},
+            },
             "parallel": {"type": "int", "default": 4},
         },
         supports_check_mode=True,
@@ -507,7 +596,10 @@ def main() -> None:
             params["admin_password"],
         )
         admin_login = False
-        reconciler = Reconciler(client, module.check_mode)
+        reconciler = Reconciler(
+            client, module.check_mode, params["exchange_cabinets"], params["exchange_metadata_types"]
+        )
+        reconciler.prepare()
         # Agencies are independent of each other: a few at a time keeps the web workers busy.
         with ThreadPoolExecutor(max_workers=params["parallel"]) as pool:
             results = list(pool.map(reconciler.agency, agencies))

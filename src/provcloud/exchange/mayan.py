@@ -33,6 +33,19 @@ DOCUMENT_ID = "exchange_document_id"
 STATUS = "exchange_status"
 METADATA = (RECIPIENTS, NUMBER, NOTATION, DATE, SUBJECT, SENDER, DOCUMENT_ID, STATUS)
 """The exchange's metadata types, each attached to every agency's document type."""
+METADATA_LABELS = {
+    RECIPIENTS: "Nơi nhận (mã định danh, cách nhau dấu phẩy)",
+    NUMBER: "Số văn bản",
+    NOTATION: "Ký hiệu văn bản",
+    DATE: "Ngày ban hành (yyyy-mm-dd)",
+    SUBJECT: "Trích yếu",
+    SENDER: "Nơi gửi",
+    DOCUMENT_ID: "Mã văn bản liên thông",
+    STATUS: "Trạng thái liên thông",
+}
+"""What an agency's clerk sees for each (Mayan keeps labels of at most 48 characters)."""
+EXCHANGE_CABINETS = (OUTBOX, INBOX)
+"""The child cabinets of every agency's cabinet; the docsystem role makes them (role_inputs)."""
 Json = dict[str, Any]
 
 
