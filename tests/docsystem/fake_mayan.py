@@ -47,6 +47,8 @@ class FakeMayan:
     """`roles/<id>/groups` or `groups/<id>/users` -> member ids."""
     attached: dict[int, list[Json]] = field(default_factory=dict)
     """Document type id -> its metadata type links."""
+    role_permissions: dict[int, set[str]] = field(default_factory=dict)
+    """Role id -> the permissions it holds globally (on every object)."""
     acls: dict[str, list[Json]] = field(default_factory=dict)
     """`<app>/<model>/<id>` -> its access control lists (each with a set of permissions)."""
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -119,6 +121,8 @@ class FakeMayan:
             (r"((?:roles/\d+/groups)|(?:groups/\d+/users))/", {"GET": self.list_members}),
             (r"((?:roles/\d+/groups)|(?:groups/\d+/users))/add/", {"POST": self.add_member}),
             (r"document_types/(\d+)/metadata_types/", {"GET": self.list_attached, "POST": self.attach}),
+            (r"roles/(\d+)/permissions/", {"GET": self.list_role_permissions}),
+            (r"roles/(\d+)/permissions/add/", {"POST": self.grant_role}),
             (r"objects/(\w+/\w+/\d+)/acls/", {"GET": self.list_acls, "POST": self.create_acl}),
             (r"objects/(\w+/\w+/\d+)/acls/(\d+)/permissions/", {"GET": self.list_permissions}),
             (r"objects/(\w+/\w+/\d+)/acls/(\d+)/permissions/add/", {"POST": self.grant}),
@@ -176,6 +180,16 @@ class FakeMayan:
         link = {"id": next(self.ids), "metadata_type": metadata_type, "required": body["required"]}
         self.attached.setdefault(int(document_type), []).append(link)
         return 201, link
+
+    def list_role_permissions(self, role: str, query: dict[str, list[str]], **_: Any) -> Any:
+        granted = [{"pk": pk} for pk in sorted(self.role_permissions.get(int(role), set()))]
+        return self.page(granted, f"roles/{role}/permissions/", query)
+
+    def grant_role(self, role: str, body: Json, **_: Any) -> Any:
+        if int(role) not in self.collections["roles"]:
+            return 404, {"detail": "Not found."}
+        self.role_permissions.setdefault(int(role), set()).add(body["permission"])
+        return 200, None
 
     def list_acls(self, target: str, query: dict[str, list[str]], **_: Any) -> Any:
         visible = [{"id": acl["id"], "role": acl["role"]} for acl in self.acls.get(target, [])]

@@ -131,7 +131,7 @@ def test_an_agency_renamed_under_the_same_org_code_is_updated_in_place(api: Fake
     assert not again["changed"], f"the run after a rename changed: {again['changes']}"
 
 
-EXCHANGE = {
+EXCHANGE: dict[str, Any] = {
     "exchange_cabinets": ["outbox", "inbox"],
     "exchange_metadata_types": [
         {"name": "exchange_number", "label": "Số văn bản"},
@@ -164,6 +164,38 @@ def test_the_exchange_gets_each_agency_an_outbox_and_inbox_and_its_metadata_type
     api.requests.clear()
     again = run(url, with_tokens([SO_KHCN, SO_TC], result["tokens"]), **EXCHANGE)
     assert not again["changed"], f"a second run changed: {again['changes']}"
+    assert api.writes() == []
+
+
+def test_the_exchange_account_may_read_and_file_in_every_agency_and_do_nothing_else(api: FakeMayan, url: str) -> None:
+    account = {"username": "provcloud-exchange", "password": "pw-exchange"}
+    result = run(url, [SO_KHCN, SO_TC], exchange_account=account)
+
+    assert not result.get("failed"), result.get("msg")
+    ids = result["exchange_account"]
+    user = api.user("provcloud-exchange")
+    assert ids["user_id"] == user["id"]
+    assert api.members[f"groups/{ids['group_id']}/users"] == {user["id"]}
+    assert api.members[f"roles/{ids['role_id']}/groups"] == {ids["group_id"]}
+    granted = api.role_permissions[ids["role_id"]]
+    assert {"documents.document_view", "cabinets.cabinet_add_document", "metadata.metadata_document_edit"} <= granted
+    assert not any("delete" in p or "trash" in p for p in granted), granted
+    assert api.token_user(result["tokens"]["provcloud-exchange"]) == "provcloud-exchange"
+
+    api.requests.clear()
+    tokens = result["tokens"]
+    again = run(
+        url,
+        with_tokens([SO_KHCN, SO_TC], tokens),
+        exchange_account={**account, "token": tokens["provcloud-exchange"]},
+    )
+    assert not again["changed"], again["changes"]
+    assert api.writes() == [] and again["tokens"] == {}
+
+
+def test_an_exchange_account_named_like_an_agency_is_refused(api: FakeMayan, url: str) -> None:
+    result = run(url, [SO_KHCN], exchange_account={"username": "so-khcn", "password": "x"})
+    assert result["failed"] and "also an agency's slug" in result["msg"]
     assert api.writes() == []
 
 

@@ -31,6 +31,9 @@ def converge(
         "docsystem_credentials_dir": str(tmp_path / "agencies"),
         "docsystem_record_file": str(tmp_path / "docsystem.json"),
         "docsystem_agencies": agencies,
+        "docsystem_exchange_cabinets": [],
+        "docsystem_exchange_metadata_types": [],
+        "docsystem_exchange_account": "",
         **overrides,
     }
     (tmp_path / "agencies").mkdir(exist_ok=True)
@@ -77,6 +80,26 @@ def test_each_agency_token_lands_on_the_controller_and_a_former_slug_is_forgotte
     assert sorted(file.name for file in credentials.iterdir()) == ["so-khcn-dmst.password", "so-khcn-dmst.token"]
     assert api.token_user((credentials / "so-khcn-dmst.token").read_text().strip()) == "so-khcn-dmst"
     assert len(api.collections["groups"]) == 1, "the renamed agency must keep its one group"
+
+
+def test_the_exchange_account_gets_its_password_and_token_on_the_controller(tmp_path: Path) -> None:
+    api = FakeMayan()
+    credentials = tmp_path / "agencies"
+    with serving(api) as url:
+        result = converge(tmp_path, url, [SO_KHCN], docsystem_exchange_account="provcloud-exchange",
+                          docsystem_exchange_cabinets=["outbox", "inbox"])  # fmt: skip
+        assert result.returncode == 0, result.stdout[-4000:]
+        token = (credentials / "provcloud-exchange.token").read_text().strip()
+        assert api.token_user(token) == "provcloud-exchange"
+        password = (credentials / "provcloud-exchange.password").read_text().strip()
+        assert api.passwords["provcloud-exchange"] == password and len(password) == 32
+        record = json.loads((tmp_path / "docsystem.json").read_text())
+        assert record["exchange_account"] == "provcloud-exchange"
+        assert record["exchange_account_ids"]["user_id"] == api.user("provcloud-exchange")["id"]
+        assert set(record["agencies"]["so-khcn"]["exchange_cabinet_ids"]) == {"outbox", "inbox"}
+        again = converge(tmp_path, url, [SO_KHCN], docsystem_exchange_account="provcloud-exchange",
+                         docsystem_exchange_cabinets=["outbox", "inbox"])  # fmt: skip
+    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
 
 
 def test_a_refused_administrator_login_stops_the_role_with_its_message(tmp_path: Path) -> None:

@@ -174,6 +174,9 @@ def test_the_document_system_is_given_what_the_exchange_reads_and_writes() -> No
     assert [entry["name"] for entry in types] == list(mayan.METADATA)
     assert {"name": "exchange_number", "label": "Số văn bản"} in types
     assert all(0 < len(entry["label"]) <= 48 for entry in types), "Mayan keeps 48 characters of a label"
+    assert application["docsystem_exchange_account"] == mayan.EXCHANGE_ACCOUNT
+    slugs = {agency["slug"] for agency in application["docsystem_agencies"]}
+    assert mayan.EXCHANGE_ACCOUNT not in slugs
 
 
 def test_backup_sources_and_the_backup_machine() -> None:

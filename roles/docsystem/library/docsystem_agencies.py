@@ -114,6 +114,13 @@ options:
         description: What a person sees.
         type: str
         required: true
+  exchange_account:
+    description:
+      - The document exchange's API account (C(username), C(password), C(token) the caller holds):
+        a user in a group and role of the same name with the exchange's permissions on every
+        agency's documents and cabinets. Its token, when new, is returned under its username in
+        C(tokens). Omitted: no such account.
+    type: dict
   parallel:
     description: How many agencies are reconciled at the same time.
     type: int
@@ -130,6 +137,10 @@ tokens:
   description: >-
     Per agency slug, the API token of its account when the caller did not hold a working one
     (empty in check mode). Secret.
+  returned: always
+  type: dict
+exchange_account:
+  description: The ids of the exchange account's user, group and role (empty without one).
   returned: always
   type: dict
 renamed:
@@ -167,6 +178,25 @@ DOCUMENT_TYPE_PERMISSIONS = [
     "metadata.metadata_document_add",
     "metadata.metadata_document_edit",
 ]
+
+EXCHANGE_PERMISSIONS = [
+    "documents_types.document_type_view",
+    "documents.document_create",
+    "documents.document_view",
+    "documents.document_file_view",
+    "document_downloads.document_file_download",
+    "cabinets.cabinet_view",
+    "cabinets.cabinet_add_document",
+    "cabinets.cabinet_remove_document",
+    "metadata.metadata_document_view",
+    "metadata.metadata_document_add",
+    "metadata.metadata_document_edit",
+    "metadata_setup.metadata_type_view",
+    "comments.comment_create",
+    "comments.comment_view",
+]
+"""What the exchange account may do in every agency's space (global role permissions: it reads
+every outbox and files into every inbox); never trash or delete."""
 
 Json = dict[str, Any]
 """One object as the API returns it."""
@@ -451,22 +481,58 @@ class Reconciler:
 
     def token(self, agency: Agency, user: Json) -> None:
         """A working token for the agency, unless the caller already holds one."""
-        slug = agency["slug"]
-        held = agency.get("token")
-        if held and self.client.authenticates(held, slug):
+        self.account_token(agency["slug"], agency["password"], agency.get("token", ""), user)
+
+    def account_token(self, username: str, password: str, held: str, user: Json) -> None:
+        """A working token for `username` in `tokens`, unless `held` still authenticates it; the
+        account's password is set first when it refuses the controller's."""
+        if held and self.client.authenticates(held, username):
             return
         try:
-            self.tokens[slug] = self.client.login(slug, agency["password"])
+            self.tokens[username] = self.client.login(username, password)
         except ApiError as error:
             if error.status not in REFUSED:
                 raise
             self.change(
-                f"set the password of API account {slug}",
-                "PATCH",
-                f"users/{user['id']}/",
-                {"password": agency["password"]},
+                f"set the password of API account {username}", "PATCH", f"users/{user['id']}/", {"password": password}
             )
-            self.tokens[slug] = self.client.login(slug, agency["password"])
+            self.tokens[username] = self.client.login(username, password)
+
+    def exchange_account(self, account: Json) -> dict[str, int]:
+        """The document exchange's account: a user, and a group and role of the same name holding
+        EXCHANGE_PERMISSIONS globally; its ids (empty in check mode while something is missing)."""
+        username = account["username"]
+        user = next((item for item in self.users if item["username"] == username), None)
+        if user is None:
+            user = self.change(
+                f"create API account {username}",
+                "POST",
+                "users/",
+                {"username": username, "password": account["password"], "first_name": "Document exchange",
+                 "last_name": "", "email": ""},
+            )  # fmt: skip
+        group = next((item for item in self.objects[GROUP.path] if item["name"] == username), None)
+        if group is None:
+            group = self.change(f"create group {username!r}", "POST", GROUP.path, {"name": username})
+        role = next((item for item in self.objects[ROLE.path] if item["label"] == username), None)
+        if role is None:
+            role = self.change(f"create role {username!r}", "POST", ROLE.path, {"label": username})
+        if user is None or group is None or role is None:
+            return {}
+        self.member(f"roles/{role['id']}/groups/", "group", group, f"role {username!r}")
+        self.member(f"groups/{group['id']}/users/", "user", user, f"group {username!r}")
+        granted = {item["pk"] for item in self.client.all(f"roles/{role['id']}/permissions/")}
+        for permission in EXCHANGE_PERMISSIONS:
+            if permission not in granted:
+                self.change(
+                    f"grant {permission} to role {username!r}",
+                    "POST",
+                    f"roles/{role['id']}/permissions/add/",
+                    {"permission": permission},
+                )
+        if not self.check_mode:
+            self.account_token(username, account["password"], account.get("token", ""), user)
+        return {"user_id": user["id"], "group_id": group["id"], "role_id": role["id"]}
 
     def metadata_type(self, code: str, name: str) -> Json | None:
         identifier = "agency_" + "".join(character if character.isalnum() else "_" for character in code)
@@ -572,6 +638,14 @@ def main() -> None:
                 "default": [],
                 "options": {"name": {"type": "str", "required": True}, "label": {"type": "str", "required": True}},
             },
+            "exchange_account": {
+                "type": "dict",
+                "options": {
+                    "username": {"type": "str", "required": True},
+                    "password": {"type": "str", "required": True, "no_log": True},
+                    "token": {"type": "str", "default": "", "no_log": True},
+                },
+            },
             "parallel": {"type": "int", "default": 4},
         },
         supports_check_mode=True,
@@ -586,6 +660,9 @@ def main() -> None:
     ]
     if missing:
         module.fail_json(msg=f"agencies without a value the module needs: {', '.join(missing)}")
+    exchange = params["exchange_account"]
+    if exchange and exchange["username"] in {agency["slug"] for agency in agencies}:
+        module.fail_json(msg=f"the exchange account {exchange['username']!r} is also an agency's slug: rename one")
     admin_login = True
     try:
         client = Client(
@@ -603,6 +680,7 @@ def main() -> None:
         # Agencies are independent of each other: a few at a time keeps the web workers busy.
         with ThreadPoolExecutor(max_workers=params["parallel"]) as pool:
             results = list(pool.map(reconciler.agency, agencies))
+        exchange_ids = reconciler.exchange_account(exchange) if exchange else {}
     except ApiError as error:
         module.fail_json(msg=failure(error, params, admin_login))
     except KeyError as error:
@@ -617,6 +695,7 @@ def main() -> None:
         agencies={agency["slug"]: result for agency, result in zip(agencies, results, strict=True)},
         tokens=reconciler.tokens,
         renamed=reconciler.renamed,
+        exchange_account=exchange_ids,
     )
 
 

@@ -243,6 +243,7 @@ class RoleInputs:
             ],
             # What the document exchange reads and writes in every agency's space (provcloud.exchange.mayan).
             "docsystem_exchange_cabinets": list(mayan.EXCHANGE_CABINETS),
+            "docsystem_exchange_account": mayan.EXCHANGE_ACCOUNT,
             "docsystem_exchange_metadata_types": [
                 {"name": name, "label": mayan.METADATA_LABELS[name]} for name in mayan.METADATA
             ],

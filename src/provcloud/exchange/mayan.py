@@ -44,6 +44,8 @@ METADATA_LABELS = {
     STATUS: "Trạng thái liên thông",
 }
 """What an agency's clerk sees for each (Mayan keeps labels of at most 48 characters)."""
+EXCHANGE_ACCOUNT = "provcloud-exchange"
+"""The login of the exchange's account in each province's document system (docsystem role)."""
 EXCHANGE_CABINETS = (OUTBOX, INBOX)
 """The child cabinets of every agency's cabinet; the docsystem role makes them (role_inputs)."""
 Json = dict[str, Any]
