@@ -161,36 +161,27 @@ LOGIN = "auth/token/obtain/"
 REFUSED = (400, 401, 403)
 """How the API answers a login or token it does not accept."""
 CABINET_PERMISSIONS = ["cabinets.cabinet_view", "cabinets.cabinet_add_document", "cabinets.cabinet_remove_document"]
-DOCUMENT_TYPE_PERMISSIONS = [
+FILING_PERMISSIONS = [
     "documents_types.document_type_view",
     "documents.document_create",
     "documents.document_view",
-    "documents.document_properties_edit",
     "documents.document_file_view",
-    "documents.document_file_new",
-    "documents.document_version_view",
-    "documents.document_trash",
     "document_downloads.document_file_download",
-    "cabinets.cabinet_view",
-    "cabinets.cabinet_add_document",
-    "cabinets.cabinet_remove_document",
+    *CABINET_PERMISSIONS,
     "metadata.metadata_document_view",
     "metadata.metadata_document_add",
     "metadata.metadata_document_edit",
 ]
-
+"""Reading and filing documents with their metadata: what an agency and the exchange both need."""
+DOCUMENT_TYPE_PERMISSIONS = [
+    *FILING_PERMISSIONS,
+    "documents.document_properties_edit",
+    "documents.document_file_new",
+    "documents.document_version_view",
+    "documents.document_trash",
+]
 EXCHANGE_PERMISSIONS = [
-    "documents_types.document_type_view",
-    "documents.document_create",
-    "documents.document_view",
-    "documents.document_file_view",
-    "document_downloads.document_file_download",
-    "cabinets.cabinet_view",
-    "cabinets.cabinet_add_document",
-    "cabinets.cabinet_remove_document",
-    "metadata.metadata_document_view",
-    "metadata.metadata_document_add",
-    "metadata.metadata_document_edit",
+    *FILING_PERMISSIONS,
     "metadata_setup.metadata_type_view",
     "comments.comment_create",
     "comments.comment_view",
@@ -521,15 +512,7 @@ class Reconciler:
             return {}
         self.member(f"roles/{role['id']}/groups/", "group", group, f"role {username!r}")
         self.member(f"groups/{group['id']}/users/", "user", user, f"group {username!r}")
-        granted = {item["pk"] for item in self.client.all(f"roles/{role['id']}/permissions/")}
-        for permission in EXCHANGE_PERMISSIONS:
-            if permission not in granted:
-                self.change(
-                    f"grant {permission} to role {username!r}",
-                    "POST",
-                    f"roles/{role['id']}/permissions/add/",
-                    {"permission": permission},
-                )
+        self.grant(f"roles/{role['id']}/permissions/", EXCHANGE_PERMISSIONS, f"role {username!r}")
         if not self.check_mode:
             self.account_token(username, account["password"], account.get("token", ""), user)
         return {"user_id": user["id"], "group_id": group["id"], "role_id": role["id"]}
@@ -572,15 +555,14 @@ class Reconciler:
             )
             if acl is None:
                 return
-        granted = {item["pk"] for item in self.client.all(f"{base}{acl['id']}/permissions/")}
+        self.grant(f"{base}{acl['id']}/permissions/", permissions, f"role {role['label']} on {model} {object_id}")
+
+    def grant(self, list_path: str, permissions: list[str], whom: str) -> None:
+        """Each of `permissions` in the list at `list_path` (a role's, or an access control list's)."""
+        granted = {item["pk"] for item in self.client.all(list_path)}
         for permission in permissions:
             if permission not in granted:
-                self.change(
-                    f"grant {permission} to role {role['label']} on {model} {object_id}",
-                    "POST",
-                    f"{base}{acl['id']}/permissions/add/",
-                    {"permission": permission},
-                )
+                self.change(f"grant {permission} to {whom}", "POST", f"{list_path}add/", {"permission": permission})
 
 
 def has_code(label: str, code: str) -> bool:
