@@ -35,6 +35,11 @@ class DocsystemState:
     admin_password_file: Path
     credentials_dir: Path
     agencies: dict[str, dict[str, int]]
+    """Per agency slug, the ids of its objects (group_id, cabinet_id, document_type_id...)."""
+    exchange_cabinets: dict[str, dict[str, int]]
+    """Per agency slug, the ids of its exchange cabinets by label (outbox, inbox); empty without the exchange."""
+    exchange_account: str
+    """The login of the document exchange's account ("" when the role made none)."""
 
     @property
     def host(self) -> str:
@@ -58,7 +63,12 @@ def docsystem_state(state: Path) -> DocsystemState:
         admin_username=data["admin_username"],
         admin_password_file=Path(data["admin_password_file"]),
         credentials_dir=Path(data["credentials_dir"]),
-        agencies=data["agencies"],
+        agencies={
+            slug: {key: value for key, value in objects.items() if isinstance(value, int)}
+            for slug, objects in data["agencies"].items()
+        },
+        exchange_cabinets={slug: objects.get("exchange_cabinet_ids", {}) for slug, objects in data["agencies"].items()},
+        exchange_account=data.get("exchange_account", ""),
     )
 
 

@@ -130,8 +130,8 @@ def test_each_agency_has_its_own_outbox_and_inbox_for_the_exchange(
     demo_lab: Lab, tenants: dict[str, Consumer], docsystem: DocsystemState
 ) -> None:
     # Issue 12: the exchange reads an agency's outbox and files into its inbox (provcloud.exchange.mayan).
-    mine = docsystem.agencies[AGENCY_A]["exchange_cabinet_ids"]
-    assert set(mine) == {"outbox", "inbox"}, docsystem.agencies[AGENCY_A]
+    mine = docsystem.exchange_cabinets[AGENCY_A]
+    assert set(mine) == {"outbox", "inbox"}, docsystem.exchange_cabinets
     me = agency_client(demo_lab, tenants, docsystem, AGENCY_A)
     other = agency_client(demo_lab, tenants, docsystem, AGENCY_B)
     for label, cabinet in mine.items():
@@ -139,7 +139,7 @@ def test_each_agency_has_its_own_outbox_and_inbox_for_the_exchange(
         assert listed.status == 200, f"{AGENCY_A} cannot list its {label}: {listed.status} {listed.body[:200]}"
         refused = other.cabinet_documents(cabinet)
         assert refused.status in (403, 404), f"{AGENCY_B} listed {AGENCY_A}'s {label}: {refused.status}"
-    assert set(mine.values()).isdisjoint(docsystem.agencies[AGENCY_B]["exchange_cabinet_ids"].values())
+    assert set(mine.values()).isdisjoint(docsystem.exchange_cabinets[AGENCY_B].values())
 
 
 def test_document_system_credential_alone_is_not_enough(
