@@ -7,6 +7,12 @@ administrator's login answer that HTTP status.
 
 For the document axis's exchange it also holds documents: multipart upload, files and their
 download, a cabinet's documents, a document's metadata values and comments.
+
+Cabinets are trees as in Mayan (django-mptt): a new root takes max(tree_id) + 1 and, as there, other
+requests may run between that read and the insert, so cabinets created at once can share a tree.
+An account other than the administrator lists the cabinets of the trees whose root grants one of
+its roles `cabinets.cabinet_view`, as Mayan's ACL filter does (cabinets/apps.py, get_root_filter),
+or every cabinet when one of its roles holds that permission globally.
 """
 
 import email.parser
@@ -16,6 +22,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -60,6 +67,8 @@ class FakeMayan:
     document_metadata: dict[int, list[Json]] = field(default_factory=dict)
     comments: dict[int, list[str]] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    """Held while a request is handled: requests run one at a time, except where `pause` lets others in."""
 
     def __post_init__(self) -> None:
         self.add("users", {"username": ADMIN, "first_name": "", "last_name": "", "email": ""}, ADMIN_PASSWORD)
@@ -68,11 +77,60 @@ class FakeMayan:
         item = {**item, "id": next(self.ids)}
         if collection == "cabinets":
             item["parent_id"] = item.pop("parent", None)
+            parent = self.collections["cabinets"].get(item["parent_id"])
+            if parent is None:
+                item.setdefault("tree_id", self.next_tree_id())
+                item["full_path"] = item["label"]
+            else:
+                item["tree_id"] = parent["tree_id"]
+                item["full_path"] = f"{parent['full_path']} / {item['label']}"
         item.pop("password", None)
         self.collections[collection][item["id"]] = item
         if password is not None:
             self.passwords[item["username"]] = password
         return item
+
+    def next_tree_id(self) -> int:
+        return max((cabinet["tree_id"] for cabinet in self.collections["cabinets"].values()), default=0) + 1
+
+    def pause(self) -> None:
+        """Let other requests run for a moment, as a web worker between a read and its write."""
+        self.lock.release()
+        try:
+            time.sleep(0.05)
+        finally:
+            self.lock.acquire()
+
+    def roles_of(self, token: str) -> set[int]:
+        user_id = self.tokens[token]
+        groups = {
+            int(owner.split("/")[1])
+            for owner, ids in self.members.items()
+            if owner.startswith("groups/") and user_id in ids
+        }
+        return {
+            int(owner.split("/")[1])
+            for owner, ids in self.members.items()
+            if owner.startswith("roles/") and ids & groups
+        }
+
+    def visible_cabinets(self, token: str) -> list[Json]:
+        cabinets = list(self.collections["cabinets"].values())
+        roles = self.roles_of(token)
+        if self.token_user(token) == ADMIN or any(
+            "cabinets.cabinet_view" in self.role_permissions.get(role, set()) for role in roles
+        ):
+            return cabinets
+        trees = {
+            cabinet["tree_id"]
+            for cabinet in cabinets
+            if cabinet["parent_id"] is None
+            and any(
+                acl["role"]["id"] in roles and "cabinets.cabinet_view" in acl["permissions"]
+                for acl in self.acls.get(f"cabinets/cabinet/{cabinet['id']}", [])
+            )
+        }
+        return [cabinet for cabinet in cabinets if cabinet["tree_id"] in trees]
 
     def writes(self) -> list[tuple[str, str]]:
         """Requests that change something (the logins excepted)."""
@@ -146,10 +204,16 @@ class FakeMayan:
         following = f"http://docsystem.behind-a-proxy{API}{path}?page={number + 1}&page_size={PAGE_SIZE}"
         return 200, {"count": len(items), "next": following if more else None, "results": chunk}
 
-    def list_collection(self, collection: str, query: dict[str, list[str]], **_: Any) -> Any:
+    def list_collection(self, collection: str, query: dict[str, list[str]], token: str, **_: Any) -> Any:
+        if collection == "cabinets":
+            return self.page(self.visible_cabinets(token), "cabinets/", query)
         return self.page(list(self.collections[collection].values()), f"{collection}/", query)
 
     def create(self, collection: str, body: Json, **_: Any) -> Any:
+        if collection == "cabinets" and body.get("parent") is None:
+            tree_id = self.next_tree_id()
+            self.pause()  # django-mptt reads max(tree_id), then inserts, with no lock between
+            body = {**body, "tree_id": tree_id}
         return 201, self.add(collection, body, body.get("password") if collection == "users" else None)
 
     def update(self, collection: str, item_id: str, body: Json, **_: Any) -> Any:
@@ -253,7 +317,9 @@ class FakeMayan:
         self.comments.setdefault(int(document), []).append(body["text"])
         return 201, {"id": next(self.ids), "text": body["text"]}
 
-    def list_cabinet_documents(self, cabinet: str, query: dict[str, list[str]], **_: Any) -> Any:
+    def list_cabinet_documents(self, cabinet: str, query: dict[str, list[str]], token: str, **_: Any) -> Any:
+        if int(cabinet) not in {visible["id"] for visible in self.visible_cabinets(token)}:
+            return 404, {"detail": "Not found."}
         documents = [self.documents[d] for d in self.cabinet_documents.get(int(cabinet), [])]
         return self.page(documents, f"cabinets/{cabinet}/documents/", query)
 
@@ -281,8 +347,6 @@ def _multipart(content_type: str, data: bytes) -> Json:
 def serving(api: FakeMayan) -> Iterator[str]:
     """`api` answering on 127.0.0.1 (a free port) in a thread; yields the base URL."""
 
-    lock = threading.Lock()  # the module sends several agencies' requests at once
-
     class Handler(BaseHTTPRequestHandler):
         def answer(self) -> None:
             parts = urlsplit(self.path)
@@ -299,7 +363,7 @@ def serving(api: FakeMayan) -> Iterator[str]:
                 status, payload = 404, {"detail": "Not found."}
             else:
                 path = parts.path[len(API) :]
-                with lock:
+                with api.lock:  # the module sends several agencies' requests at once
                     status, payload = api.handle(self.command, path, parse_qs(parts.query), body, token)
             binary = isinstance(payload, bytes)
             if isinstance(payload, bytes):

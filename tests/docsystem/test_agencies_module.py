@@ -193,6 +193,48 @@ def test_the_exchange_account_may_read_and_file_in_every_agency_and_do_nothing_e
     assert api.writes() == [] and again["tokens"] == {}
 
 
+def agency_number(number: int) -> dict[str, str]:
+    return {
+        "org_code": f"000.{number:02}.00.H01",
+        "slug": f"so-{number}",
+        "name": f"Sở {number}",
+        "password": f"pw-{number}",
+    }
+
+
+def test_agencies_made_at_once_each_list_only_their_own_cabinets(api: FakeMayan, url: str) -> None:
+    # Eight agencies, four at a time: with every agency's cabinet created in the parallel part, two
+    # roots made at once shared a tree (the fake, like django-mptt, reads max(tree_id) before it
+    # inserts) and one agency's role listed the other's cabinet.
+    agencies = [agency_number(number) for number in range(1, 9)]
+    result = run(url, agencies, parallel=4, **EXCHANGE)
+
+    assert not result.get("failed"), result.get("msg")
+    assert result["exposed"] == {}
+    for agency in agencies:
+        ids = result["agencies"][agency["slug"]]
+        own = {ids["cabinet_id"], *ids["exchange_cabinet_ids"].values()}
+        listed = {cabinet["id"] for cabinet in api.visible_cabinets(result["tokens"][agency["slug"]])}
+        assert listed == own, f"{agency['slug']} lists other agencies' cabinets: {sorted(listed - own)}"
+
+
+def test_cabinets_sharing_a_tree_are_reported_with_what_each_agency_can_see(api: FakeMayan, url: str) -> None:
+    # What a province converged by an earlier release can hold: two roots in one tree.
+    for agency in (SO_KHCN, SO_TC):
+        api.add("cabinets", {"label": f"{agency['org_code']} — {agency['name']}", "parent": None, "tree_id": 1})
+
+    result = run(url, [SO_KHCN, SO_TC])
+
+    assert not result.get("failed"), result.get("msg")
+    assert result["exposed"] == {
+        "so-khcn": [f"000.02.00.H01 — Sở Tài chính (id {api.named('cabinets')['000.02.00.H01 — Sở Tài chính']['id']})"],
+        "so-tc": [
+            f"000.01.00.H01 — Sở Khoa học và Công nghệ "
+            f"(id {api.named('cabinets')['000.01.00.H01 — Sở Khoa học và Công nghệ']['id']})"
+        ],
+    }
+
+
 def test_an_exchange_account_named_like_an_agency_is_refused(api: FakeMayan, url: str) -> None:
     result = run(url, [SO_KHCN], exchange_account={"username": "so-khcn", "password": "x"})
     assert result["failed"] and "also an agency's slug" in result["msg"]

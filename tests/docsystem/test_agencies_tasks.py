@@ -110,3 +110,17 @@ def test_a_refused_administrator_login_stops_the_role_with_its_message(tmp_path:
     assert f"refused the administrator login '{ADMIN}'" in result.stdout, result.stdout[-4000:]
     assert "Traceback" not in result.stdout + result.stderr
     assert "not the password" not in result.stdout
+
+
+def test_an_agency_listing_another_agencys_cabinet_stops_the_role_naming_both(tmp_path: Path) -> None:
+    api = FakeMayan()
+    so_tc = {"slug": "so-tc", "name": "Sở Tài chính", "org_code": "000.02.00.H01"}
+    for agency in (SO_KHCN, so_tc):
+        api.add("cabinets", {"label": f"{agency['org_code']} — {agency['name']}", "parent": None, "tree_id": 1})
+    with serving(api) as url:
+        result = converge(tmp_path, url, [SO_KHCN, so_tc])
+
+    assert result.returncode != 0
+    assert "isolation between agencies is broken" in result.stdout, result.stdout[-4000:]
+    assert "so-khcn lists 000.02.00.H01 — Sở Tài chính (id" in result.stdout
+    assert not (tmp_path / "docsystem.json").exists(), "no record of a space that is not isolated"

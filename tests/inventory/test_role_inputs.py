@@ -10,6 +10,7 @@ import pytest
 from conftest import ROOT
 from provcloud.ansible.inventory import province_inventory
 from provcloud.catalogue import load_province
+from provcloud.exchange import mayan
 
 DEMO = load_province(ROOT / "provinces" / "demo.yml")
 DANANG = load_province(ROOT / "provinces" / "danang.yml")
@@ -162,6 +163,20 @@ def test_docsystem_secret_paths_and_agencies() -> None:
     assert application["docsystem_allowed_clients"] == ["198.18.0.10/32", "198.18.3.0/24"]
     assert host_vars("demo", lab=True)["docsys-app-01"]["docsystem_allowed_clients"][-1] == "198.18.1.1/32"
     assert application["docsystem_upload_max_size"] == "100m"
+
+
+def test_the_document_system_is_given_what_the_exchange_reads_and_writes() -> None:
+    """The exchange (provcloud.exchange.mayan) finds each agency's outbox and inbox and its metadata
+    by these names: the role makes exactly them, from one list."""
+    application = host_vars("demo")["docsys-app-01"]
+    assert application["docsystem_exchange_cabinets"] == [mayan.OUTBOX, mayan.INBOX] == ["outbox", "inbox"]
+    types = application["docsystem_exchange_metadata_types"]
+    assert [entry["name"] for entry in types] == list(mayan.METADATA)
+    assert {"name": "exchange_number", "label": "Số văn bản"} in types
+    assert all(0 < len(entry["label"]) <= 48 for entry in types), "Mayan keeps 48 characters of a label"
+    assert application["docsystem_exchange_account"] == mayan.EXCHANGE_ACCOUNT
+    slugs = {agency["slug"] for agency in application["docsystem_agencies"]}
+    assert mayan.EXCHANGE_ACCOUNT not in slugs
 
 
 def test_backup_sources_and_the_backup_machine() -> None:

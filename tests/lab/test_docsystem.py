@@ -126,6 +126,35 @@ def test_another_agency_cannot_see_or_fetch_from_the_cabinet(
     assert sneaked.status in (400, 403, 404), f"agency B changed A's cabinet: {sneaked.status}"
 
 
+def test_each_agency_has_its_own_outbox_and_inbox_for_the_exchange(
+    demo_lab: Lab, tenants: dict[str, Consumer], docsystem: DocsystemState
+) -> None:
+    # Issue 12: the exchange reads an agency's outbox and files into its inbox (provcloud.exchange.mayan).
+    mine = docsystem.exchange_cabinets[AGENCY_A]
+    assert set(mine) == {"outbox", "inbox"}, docsystem.exchange_cabinets
+    me = agency_client(demo_lab, tenants, docsystem, AGENCY_A)
+    other = agency_client(demo_lab, tenants, docsystem, AGENCY_B)
+    for label, cabinet in mine.items():
+        listed = me.cabinet_documents(cabinet)
+        assert listed.status == 200, f"{AGENCY_A} cannot list its {label}: {listed.status} {listed.body[:200]}"
+        refused = other.cabinet_documents(cabinet)
+        assert refused.status in (403, 404), f"{AGENCY_B} listed {AGENCY_A}'s {label}: {refused.status}"
+    assert set(mine.values()).isdisjoint(docsystem.exchange_cabinets[AGENCY_B].values())
+
+
+def test_each_agency_lists_its_own_cabinets_and_no_others(
+    demo_lab: Lab, tenants: dict[str, Consumer], docsystem: DocsystemState
+) -> None:
+    # The cabinets of agencies made at once once shared an MPTT tree, and Mayan's ACL on a tree's
+    # root opened the whole tree (roles/docsystem/files/fix_cabinet_trees.py).
+    for slug in docsystem.agencies:
+        own = {docsystem.agencies[slug]["cabinet_id"], *docsystem.exchange_cabinets[slug].values()}
+        listed = agency_client(demo_lab, tenants, docsystem, slug).api("GET", "cabinets/?page_size=100")
+        assert listed.status == 200, f"{slug} cannot list cabinets: {listed.status} {listed.body[:200]}"
+        seen = {cabinet["id"]: cabinet["full_path"] for cabinet in listed.json()["results"]}
+        assert set(seen) == own, f"{slug} lists {seen}, its own are {sorted(own)}"
+
+
 def test_document_system_credential_alone_is_not_enough(
     demo_lab: Lab, tenants: dict[str, Consumer], docsystem: DocsystemState
 ) -> None:

@@ -147,6 +147,13 @@ renamed:
   description: Per former login of a renamed account, its new login (the agency's new slug).
   returned: always
   type: dict
+exposed:
+  description: >-
+    Per agency slug, the cabinets of other agencies its account can list: empty unless cabinets
+    share an MPTT tree (made at the same time by an earlier release); the role then rebuilds the
+    trees and runs the module again.
+  returned: always
+  type: dict
 changes:
   description: What was created or changed, one line each.
   returned: always
@@ -276,13 +283,13 @@ class Client:
         except ValueError:
             raise ApiError(request_name, f"the answer is not JSON: {payload[:100]!r}") from None
 
-    def all(self, path: str) -> list[Json]:
-        """Every object of a list, page after page."""
+    def all(self, path: str, token: str | None = None) -> list[Json]:
+        """Every object of a list, page after page (`token`: as that token's account sees it)."""
         separator = "&" if "?" in path else "?"
         results: list[Json] = []
         page_path: str | None = f"{path}{separator}page_size={PAGE_SIZE}"
         while page_path is not None:
-            page = self.call("GET", page_path)
+            page = self.call("GET", page_path, token=token)
             if not isinstance(page, dict) or not isinstance(page.get("results"), list):
                 raise ApiError(f"GET {API}{path}", "the answer is not a page of results")
             results.extend(page["results"])
@@ -337,6 +344,10 @@ class Reconciler:
         }
         self.users = client.all("users/")
         self.metadata_types = {item["name"]: item for item in client.all("metadata_types/")}
+        self.exposed: dict[str, list[str]] = {}
+        """Agency slug -> the other agencies' cabinets its account can list (none, unless trees are shared)."""
+        self.cabinets: dict[str, Json | None] = {}
+        """Each agency's cabinet by org code, once `root_cabinets` has made them present."""
 
     def prepare(self) -> None:
         """The exchange's metadata types, present once for all agencies (before they run in parallel:
@@ -363,6 +374,22 @@ class Reconciler:
                 )
             present.append(found)
         self.exchange_types = present
+
+    def root_cabinets(self, agencies: list[Agency]) -> None:
+        """Each agency's cabinet, made present one at a time before the agencies run in parallel.
+
+        Mayan's cabinets are MPTT trees, and django-mptt numbers a new tree max(tree_id) + 1 without
+        a lock (TreeManager._get_next_tree_id): two cabinets created at once by two web workers can
+        share one tree. Mayan evaluates a cabinet's ACLs on its tree's root (cabinets/apps.py,
+        get_root_filter), so the role of either agency would then open both cabinets.
+        """
+        for agency in agencies:
+            self.cabinets[agency["org_code"]] = self.labelled(CABINET, agency)
+
+    def foreign_cabinets(self, token: str, own: set[int]) -> list[str]:
+        """The cabinets the agency's account can list that are not its own (its cabinet and boxes)."""
+        listed = self.client.all("cabinets/", token=token)
+        return [f"{item['full_path']} (id {item['id']})" for item in listed if item["id"] not in own]
 
     def child_cabinet(self, parent: Json, label: str) -> Json | None:
         """The cabinet `label` under `parent` (an agency's outbox or inbox), created when missing."""
@@ -414,7 +441,7 @@ class Reconciler:
         """Every object of one agency present; their ids (partial in check mode when some are missing)."""
         group = self.labelled(GROUP, agency)
         role = self.labelled(ROLE, agency)
-        cabinet = self.labelled(CABINET, agency)
+        cabinet = self.cabinets[agency["org_code"]]
         document_type = self.labelled(DOCUMENT_TYPE, agency)
         metadata_type = self.metadata_type(agency["org_code"], agency["name"])
         user = self.account(agency)
@@ -435,7 +462,10 @@ class Reconciler:
             exchange[label] = child["id"]
         self.acl("documents", "documenttype", document_type["id"], role, DOCUMENT_TYPE_PERMISSIONS)
         if not self.check_mode:
-            self.token(agency, user)
+            token = self.token(agency, user)
+            foreign = self.foreign_cabinets(token, {cabinet["id"], *exchange.values()})
+            if foreign:
+                self.exposed[agency["slug"]] = foreign
         return {
             "group_id": group["id"],
             "role_id": role["id"],
@@ -470,15 +500,15 @@ class Reconciler:
             self.change(f"update API account {slug} ({', '.join(update)})", "PATCH", f"users/{found['id']}/", update)
         return found
 
-    def token(self, agency: Agency, user: Json) -> None:
-        """A working token for the agency, unless the caller already holds one."""
-        self.account_token(agency["slug"], agency["password"], agency.get("token", ""), user)
+    def token(self, agency: Agency, user: Json) -> str:
+        """A working token for the agency: the one the caller holds, or a new one in `tokens`."""
+        return self.account_token(agency["slug"], agency["password"], agency.get("token", ""), user)
 
-    def account_token(self, username: str, password: str, held: str, user: Json) -> None:
-        """A working token for `username` in `tokens`, unless `held` still authenticates it; the
-        account's password is set first when it refuses the controller's."""
+    def account_token(self, username: str, password: str, held: str, user: Json) -> str:
+        """`held` if it still authenticates `username`, else a new token (also put in `tokens`);
+        the account's password is set first when it refuses the controller's."""
         if held and self.client.authenticates(held, username):
-            return
+            return held
         try:
             self.tokens[username] = self.client.login(username, password)
         except ApiError as error:
@@ -488,6 +518,7 @@ class Reconciler:
                 f"set the password of API account {username}", "PATCH", f"users/{user['id']}/", {"password": password}
             )
             self.tokens[username] = self.client.login(username, password)
+        return self.tokens[username]
 
     def exchange_account(self, account: Json) -> dict[str, int]:
         """The document exchange's account: a user, and a group and role of the same name holding
@@ -659,6 +690,7 @@ def main() -> None:
             client, module.check_mode, params["exchange_cabinets"], params["exchange_metadata_types"]
         )
         reconciler.prepare()
+        reconciler.root_cabinets(agencies)
         # Agencies are independent of each other: a few at a time keeps the web workers busy.
         with ThreadPoolExecutor(max_workers=params["parallel"]) as pool:
             results = list(pool.map(reconciler.agency, agencies))
@@ -677,6 +709,7 @@ def main() -> None:
         agencies={agency["slug"]: result for agency, result in zip(agencies, results, strict=True)},
         tokens=reconciler.tokens,
         renamed=reconciler.renamed,
+        exposed=reconciler.exposed,
         exchange_account=exchange_ids,
     )
 

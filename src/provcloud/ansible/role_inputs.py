@@ -17,6 +17,7 @@ from typing import Any
 from provcloud.ansible import keepalived_inputs, lgsp_routes
 from provcloud.catalogue import MachineRole, Province, ServiceMachine
 from provcloud.controller_state import ControllerPaths
+from provcloud.exchange import mayan
 from provcloud.service_ports import DOCSYSTEM_PORT, LGSP_PORT, POSTGRESQL_PORT
 from provcloud.tls_policy import TLS_CIPHERS, TLS_PROTOCOLS
 
@@ -239,6 +240,12 @@ class RoleInputs:
                 {"slug": agency.slug, "name": agency.name, "org_code": agency.org_code}
                 for agency in province.agencies
                 if agency.slug in consumers
+            ],
+            # What the document exchange reads and writes in every agency's space (provcloud.exchange.mayan).
+            "docsystem_exchange_cabinets": list(mayan.EXCHANGE_CABINETS),
+            "docsystem_exchange_account": mayan.EXCHANGE_ACCOUNT,
+            "docsystem_exchange_metadata_types": [
+                {"name": name, "label": mayan.METADATA_LABELS[name]} for name in mayan.METADATA
             ],
         }
         if database is not None:
