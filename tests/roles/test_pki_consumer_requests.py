@@ -3,17 +3,13 @@ lives) signs it only when it asks for a client certificate of that agency and no
 here with the role's own tasks on localhost and CSRs made with `openssl req`, as an agency makes
 them: the hostile subjects of issue 11's hole 2 must be refused before anything is signed."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import ROOT
+from roles.local_playbook import run_plays
 
-PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 AGENCY = "so-tu-phap"
 AGENCY_NAME = "Sở Tư pháp"
 CA_VARS = {"__pki_ca_passphrase": "{{ pki_ca_passphrase }}", "__pki_ca_common_name": "Test provincial CA"}
@@ -35,39 +31,28 @@ def run_consumers(tmp_path: Path, subject: str) -> subprocess.CompletedProcess[s
          "-addext", "extendedKeyUsage=clientAuth", "-addext", "basicConstraints=CA:FALSE"],
         check=True, capture_output=True,
     )  # fmt: skip
-    playbook = tmp_path / "consumers.yml"
-    playbook.write_text(
-        yaml.safe_dump(
-            [
-                {
-                    "name": "The provincial CA and the consumers' certificates",
-                    "hosts": "localhost",
-                    "connection": "local",
-                    "gather_facts": False,
-                    "vars": {
-                        "pki_ca_dir": str(ca_dir),
-                        "pki_ca_common_name": "Test provincial CA",
-                        "pki_organization_name": "UBND tinh Test",
-                        "pki_consumer_dir": str(consumer_dir),
-                        "pki_consumer_agencies": {AGENCY: AGENCY_NAME},
-                    },
-                    "tasks": [
-                        role_tasks("The CA", "ca", CA_VARS | {"__pki_ca_dir": str(ca_dir)}),
-                        role_tasks("The consumers", "consumers", {}),
-                    ],
-                }
-            ],
-            allow_unicode=True,
-        ),
-        encoding="utf-8",
+    return run_plays(
+        tmp_path / "consumers.yml",
+        [
+            {
+                "name": "The provincial CA and the consumers' certificates",
+                "hosts": "localhost",
+                "connection": "local",
+                "gather_facts": False,
+                "vars": {
+                    "pki_ca_dir": str(ca_dir),
+                    "pki_ca_common_name": "Test provincial CA",
+                    "pki_organization_name": "UBND tinh Test",
+                    "pki_consumer_dir": str(consumer_dir),
+                    "pki_consumer_agencies": {AGENCY: AGENCY_NAME},
+                },
+                "tasks": [
+                    role_tasks("The CA", "ca", CA_VARS | {"__pki_ca_dir": str(ca_dir)}),
+                    role_tasks("The consumers", "consumers", {}),
+                ],
+            }
+        ],
     )
-    return subprocess.run(
-        [str(PLAYBOOK), "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],
-        cwd=ROOT,
-        env={**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1",
-             "ANSIBLE_ROLES_PATH": str(ROOT / "roles")},
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
 
 
 def test_an_agency_csr_with_its_name_and_organisation_is_signed(tmp_path: Path) -> None:
