@@ -38,19 +38,7 @@ class Province:
     log: Path
 
     def outbox_document(self, content: bytes, number: str, recipients: str, subject: str = "Về việc quyết toán") -> int:
-        """What an agency's clerk does: upload a file, fill the exchange metadata, put it in the outbox."""
-        mayan = self.mayan
-        document_type = next(iter(mayan.collections["document_types"]))
-        status, document = mayan.upload({"document_type_id": document_type, "file": (f"{number}.pdf", content)})
-        assert status == 201
-        values = {RECIPIENTS: recipients, "exchange_number": number, "exchange_notation": "STC-NS"}
-        values |= {"exchange_date": "2026-12-03", "exchange_subject": subject}
-        types = {item["name"]: item["id"] for item in mayan.collections["metadata_types"].values()}
-        for name, value in values.items():
-            added, _ = mayan.add_metadata(str(document["id"]), {"metadata_type_id": types[name], "value": value})
-            assert added == 201, f"metadata {name} refused"
-        mayan.add_to_cabinet(str(self.cabinet(OUTBOX)), {"document": document["id"]})
-        return int(document["id"])
+        return outbox_document(self.mayan, self.filing, self.agency, content, number, recipients, subject)
 
     def send(self) -> int:
         """The exchange's pass over the agency's outbox: how many documents it queued."""
@@ -61,6 +49,27 @@ class Province:
 
     def documents_in(self, box: str) -> list[int]:
         return list(self.mayan.cabinet_documents.get(self.cabinet(box), []))
+
+
+def outbox_document(
+    mayan: FakeMayan, filing: MayanFiling, agency: Organ, content: bytes, number: str, recipients: str, subject: str
+) -> int:
+    """What an agency's clerk does: upload a file, fill the exchange metadata, put it in the outbox."""
+    with mayan.lock:  # an exchange may be reading the same fake over HTTP meanwhile
+        label = f"{agency.organ_id} — {agency.organ_name}"
+        document_type = next(i for i, t in mayan.collections["document_types"].items() if t["label"] == label)
+        status, document = mayan.upload({"document_type_id": document_type, "file": (f"{number}.pdf", content)})
+        assert status == 201
+        values = {RECIPIENTS: recipients, "exchange_number": number, "exchange_notation": "STC-NS"}
+        values |= {"exchange_date": "2026-12-03", "exchange_subject": subject}
+        types = {item["name"]: item["id"] for item in mayan.collections["metadata_types"].values()}
+        for name, value in values.items():
+            added, _ = mayan.add_metadata(str(document["id"]), {"metadata_type_id": types[name], "value": value})
+            assert added == 201, f"metadata {name} refused"
+    outbox = filing.cabinet(agency.organ_id, OUTBOX)
+    with mayan.lock:
+        mayan.add_to_cabinet(str(outbox), {"document": document["id"]})
+    return int(document["id"])
 
 
 def agency_layout(mayan: FakeMayan, agency: Organ) -> None:

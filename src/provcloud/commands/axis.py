@@ -170,3 +170,17 @@ def _check_one_digest(found: list[Logged]) -> None:
         raise typer.Exit(1)
     if digests:
         out.print(f"same document digest at every node: {digests.pop()}")
+
+
+@axis_app.command("serve")
+def serve(
+    settings: Annotated[Path, typer.Argument(help="The node's settings file (provcloud.exchange.settings).")],
+) -> None:
+    """Run an exchange node: answer the other nodes and, on a province's node, send the agencies'
+    outboxes. What the exchange role's service runs; SIGTERM stops it."""
+    import logging
+
+    from provcloud.exchange.daemon import run
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    run(settings)

@@ -8,6 +8,7 @@ METADATA attached to the agency's document type. A document in `outbox` is sent 
 """
 
 import json
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -80,10 +81,12 @@ class OutboxDocument:
 class MayanFiling:
     """The exchange's calls to one province's document system, as an account that sees every agency."""
 
-    def __init__(self, url: str, token: str, timeout: float = 60.0) -> None:
+    def __init__(self, url: str, token: str, timeout: float = 60.0, context: ssl.SSLContext | None = None) -> None:
         self.base = url.rstrip("/") + API
         self.token = token
         self.timeout = timeout
+        self.context = context
+        """For an https URL: the CAs its certificate is checked against (None: the system's)."""
 
     # HTTP
 
@@ -99,7 +102,7 @@ class MayanFiling:
         request = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)
         name = f"{method} {API}{path.split('?')[0]}"
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as response:
                 return bytes(response.read())
         except urllib.error.HTTPError as error:
             detail = error.read()[:300].decode(errors="replace")

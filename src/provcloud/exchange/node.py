@@ -1,8 +1,10 @@
 """An exchange node: a province's (delivers to its own agencies, the rest through the national peer)
 or the national peer (routes by province). Every event goes to the node's MessageLog."""
 
+import ssl
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -14,7 +16,7 @@ from provcloud.edxml.parse import parse
 from provcloud.edxml.signing import verify
 from provcloud.exchange.agencies import SigningAgency
 from provcloud.exchange.filing import Filing
-from provcloud.exchange.queue import OutboundQueue, State
+from provcloud.exchange.queue import Outbound, OutboundQueue, State
 from provcloud.exchange.receipts import Receipts
 from provcloud.exchange.transport import Reply, Unreachable, post
 from provcloud.message_log import Event, MessageLog, entry_for
@@ -56,6 +58,11 @@ class Node:
     trust: TrustList
     log: MessageLog
     local: Local | None = None
+    tls: ssl.SSLContext | None = None
+    """How this node calls the others (its client certificate, the CAs it trusts); None: plain HTTP."""
+    guard: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Held while the log, queue and receipts change (requests, the outbox pass, marking a send);
+    never while waiting for another node, which may be this one."""
 
     def handle(self, kind: str, to: str, data: bytes) -> Reply:
         """A message or notice for `to`: forwarded, or (here) received. Refused -> 4xx; Unreachable -> 503."""
@@ -74,7 +81,7 @@ class Node:
             message = parse(data)
         except MessageRefused as refused:
             raise Refused(refused.reason) from None
-        reply = post(endpoint, kind, to, data)
+        reply = post(endpoint, kind, to, data, context=self.tls)
         self.log.append(entry_for(data, message, node=self.name, event=Event.FORWARDED, reason=f"to {endpoint}"))
         return reply
 
@@ -131,28 +138,37 @@ class Node:
             self.log.append(entry_for(data, notice, node=self.name, event=Event.NOTICE))
 
     def deliver_due(self, *, now: datetime | None = None) -> int:
-        """Send what is due from the queue; how many were answered."""
+        """Send what is due from the queue; how many were answered. Takes `guard` itself, around the
+        queue only: the post may reach this very node (an agency writing to one of the province's)."""
         local = self._local()
         answered = 0
-        for row in local.queue.due(now=now):
+        with self.guard:
+            rows = local.queue.due(now=now)
+        for row in rows:
             try:
-                reply = post(self.routes.endpoint(row.recipient), row.kind, row.recipient, row.message)
+                reply = post(
+                    self.routes.endpoint(row.recipient), row.kind, row.recipient, row.message, context=self.tls
+                )
             except Unreachable as error:
-                local.queue.retry_later(row.document_id, row.recipient, str(error))
+                with self.guard:
+                    local.queue.retry_later(row.document_id, row.recipient, str(error))
                 continue
             answered += 1
-            if reply.status != 200:
-                local.queue.mark(
-                    row.document_id, row.recipient, State.FAILED, reply.body[:500].decode(errors="replace")
-                )
-                continue
-            if row.kind == NOTICES:
-                local.queue.mark(row.document_id, row.recipient, State.DELIVERED)
-                continue
-            notice = self.notice(reply.body, local)
-            state = State.FAILED if notice.status is Status.REJECTED else State.SENT
-            local.queue.mark(row.document_id, row.recipient, state, notice.description)
+            with self.guard:
+                self._answered(local, row, reply)
         return answered
+
+    def _answered(self, local: Local, row: Outbound, reply: Reply) -> None:
+        """Record the other side's answer to one send."""
+        if reply.status != 200:
+            local.queue.mark(row.document_id, row.recipient, State.FAILED, reply.body[:500].decode(errors="replace"))
+            return
+        if row.kind == NOTICES:
+            local.queue.mark(row.document_id, row.recipient, State.DELIVERED)
+            return
+        notice = self.notice(reply.body, local)
+        state = State.FAILED if notice.status is Status.REJECTED else State.SENT
+        local.queue.mark(row.document_id, row.recipient, state, notice.description)
 
     def _local(self) -> Local:
         if self.local is None:

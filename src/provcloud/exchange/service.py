@@ -4,6 +4,9 @@ A message is answered with the signed status notice (200, application/xml); a re
 a short text reason (4xx); a next hop that cannot answer now with 503, so the sender's queue retries.
 """
 
+import logging
+import ssl
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +23,9 @@ from provcloud.exchange.transport import CONTENT_TYPE, Reply, Unreachable
 MAX_BODY = DEFAULT_LIMITS.message_bytes
 """The largest body read: the edXML limit, checked from Content-Length before reading."""
 ACCEPTED_TYPES = ("application/xml", "text/xml")
+REQUEST_TIMEOUT = 60.0
+"""Seconds a caller may take for the handshake and each read before its connection is closed."""
+LOG = logging.getLogger("provcloud.exchange")
 
 
 def handle_request(node: Node, method: str, target: str, content_type: str, length: int | None, body: Any) -> Reply:
@@ -49,16 +55,35 @@ def handle_request(node: Node, method: str, target: str, content_type: str, leng
         return Reply(400, str(error).encode() + b"\n")
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line for a caller that failed the TLS handshake or hung up, not a traceback."""
+        error = sys.exc_info()[1]
+        LOG.warning("request from %s failed: %s", client_address[0], error)
+
+
 @contextmanager
-def serving(node: Node, port: int = 0) -> Iterator[tuple[str, ThreadingHTTPServer]]:
-    """`node` answering on 127.0.0.1:`port` (0: a free one) in a thread; yields its URL and server."""
-    lock = threading.Lock()  # one request at a time per node: the log, queue and receipts stay in order
+def serving(
+    node: Node, port: int = 0, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[str, ThreadingHTTPServer]]:
+    """`node` answering on `host`:`port` (0: a free one) in a thread, over TLS with `tls` (a server
+    context that requires client certificates); yields its URL and server."""
 
     class Handler(BaseHTTPRequestHandler):
+        timeout = REQUEST_TIMEOUT
+
+        def setup(self) -> None:
+            self.request.settimeout(self.timeout)
+            if isinstance(self.request, ssl.SSLSocket):
+                self.request.do_handshake()  # here, in the request's thread (see below)
+            super().setup()
+
         def answer(self) -> None:
             header = self.headers.get("Content-Length")
             length = int(header) if header and header.isdigit() else None
-            with lock:
+            with node.guard:  # one request at a time per node: the log, queue and receipts stay in order
                 reply = handle_request(
                     node, self.command, self.path, self.headers.get("Content-Type", ""), length, self.rfile
                 )
@@ -73,11 +98,16 @@ def serving(node: Node, port: int = 0) -> Iterator[tuple[str, ThreadingHTTPServe
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = _Server((host, port), Handler)
+    if tls is not None:
+        # Handshakes happen in each request's thread (do_handshake_on_connect off): a caller that
+        # connects and sends nothing holds one thread, not the accept loop.
+        server.socket = tls.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    scheme = "https" if tls is not None else "http"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", server
+        yield f"{scheme}://{host}:{server.server_address[1]}", server
     finally:
         server.shutdown()
         server.server_close()

@@ -1,6 +1,7 @@
 """One POST to another node's exchange endpoint."""
 
 import http.client
+import ssl
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -20,13 +21,16 @@ class Unreachable(Exception):
     """No HTTP answer (refused, timed out) or a 5xx: the message waits and is sent again."""
 
 
-def post(endpoint: str, kind: str, to: str, data: bytes, *, timeout: float = TIMEOUT) -> Reply:
-    """POST `data` to `<endpoint>/<kind>?to=<to>`; Unreachable when the other side cannot answer now."""
+def post(
+    endpoint: str, kind: str, to: str, data: bytes, *, timeout: float = TIMEOUT, context: ssl.SSLContext | None = None
+) -> Reply:
+    """POST `data` to `<endpoint>/<kind>?to=<to>`; Unreachable when the other side cannot answer now.
+    `context`: the caller's client certificate and the CAs it trusts, for an https endpoint."""
     request = urllib.request.Request(
         f"{endpoint}/{kind}?to={quote(to)}", data=data, headers={"Content-Type": CONTENT_TYPE}, method="POST"
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             return Reply(response.status, response.read())
     except urllib.error.HTTPError as error:
         if error.code >= 500:
