@@ -14,3 +14,7 @@ POSTGRESQL_PORT = 5432
 def url_port(url: SplitResult) -> int:
     """The port a URL names, or its scheme's default (https 443, http 80)."""
     return url.port or (443 if url.scheme == "https" else 80)
+
+
+EXCHANGE_PORT = 8480
+"""The document exchange nodes' port (mutual TLS between the provinces' LGSP nodes and the national peer)."""

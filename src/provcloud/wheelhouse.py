@@ -105,11 +105,37 @@ def check_pinned(requirements: list[str]) -> None:
         raise UserError(f"every requirement must be pinned with `==`; not pinned: {', '.join(loose)}")
 
 
-def build(requirements: list[str], python: str, cache: Path | None = None) -> Wheelhouse:
-    """The wheelhouse for `requirements` built with `python`: reused when intact, else built."""
+def project_source() -> Path:
+    """The source tree of the provcloud that is running (a checkout, or an editable install)."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "pyproject.toml").is_file() or not (root / "src" / "provcloud").is_dir():
+        raise UserError(
+            f"provcloud runs from {Path(__file__).parent}, not from a source tree: install the exchange from a "
+            "wheelhouse built where provcloud's sources are (a checkout of the release)"
+        )
+    return root
+
+
+def source_digest(root: Path) -> str:
+    """A digest of what goes into provcloud's own wheel: pyproject.toml and every file under src/provcloud."""
+    digest = hashlib.sha256()
+    sources = (root / "src" / "provcloud").rglob("*")
+    files = [
+        root / "pyproject.toml",
+        *sorted(file for file in sources if file.is_file() and "__pycache__" not in file.parts),
+    ]
+    for file in files:
+        digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def build(requirements: list[str], python: str, cache: Path | None = None, project: Path | None = None) -> Wheelhouse:
+    """The wheelhouse for `requirements` built with `python`: reused when intact, else built. With
+    `project` (provcloud's source tree), provcloud's own wheel too, without its dependencies (the
+    controller's: Pulumi, Ansible): the requirements name what the part of it used there imports."""
     check_pinned(requirements)
     tag, version = python_identity(python)
-    key = wheelhouse_key(requirements, version)
+    key = wheelhouse_key(requirements + ([f"#provcloud-source={source_digest(project)}"] if project else []), version)
     root = cache or cache_dir()
     path = root / f"{tag}-{key}"
     if path.is_dir() and _intact(path):
@@ -121,6 +147,8 @@ def build(requirements: list[str], python: str, cache: Path | None = None) -> Wh
     with tempfile.TemporaryDirectory(prefix=f".{tag}-{key}-", dir=root) as staging_name:
         staging = Path(staging_name)
         _pip_wheel(builder, requirements, staging)
+        if project is not None:
+            _pip_wheel(builder, ["--no-deps", str(project)], staging)
         _write_lock(staging)
         _write_sums(staging)
         _write_archive(staging)

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import run_provcloud
 from provcloud.errors import UserError
-from provcloud.wheelhouse import build, check_pinned, wheelhouse_key
+from provcloud.wheelhouse import build, check_pinned, source_digest, wheelhouse_key
 
 DEBIAN_PYTHON = "/usr/bin/python3"
 needs_debian_python = pytest.mark.skipif(not Path(DEBIAN_PYTHON).is_file(), reason="needs the Debian Python")
@@ -62,3 +62,27 @@ def test_cli_prints_json_for_ansible(tmp_path: Path) -> None:
     assert report["built"] is True
     assert report["wheels"] == 1
     assert Path(report["archive"]).is_file()
+
+
+def test_provcloud_sources_are_part_of_the_key(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "src" / "provcloud").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'provcloud'\n")
+    module = project / "src" / "provcloud" / "daemon.py"
+    module.write_text("print('one')\n")
+    first = source_digest(project)
+    (project / "src" / "provcloud" / "__pycache__").mkdir()
+    (project / "src" / "provcloud" / "__pycache__" / "daemon.cpython-311.pyc").write_bytes(b"compiled")
+    assert source_digest(project) == first, "compiled files are not sources"
+    module.write_text("print('two')\n")
+    assert source_digest(project) != first, "a changed module must rebuild the exchange's wheelhouse"
+
+
+@needs_debian_python
+def test_with_provcloud_the_lock_pins_provcloud_without_its_controller_dependencies(tmp_path: Path) -> None:
+    result = run_provcloud(
+        "wheelhouse", "build", "--json", "--with-provcloud", "--cache", str(tmp_path), "PyYAML==6.0.3"
+    )
+    assert result.returncode == 0, result.stderr
+    lock = Path(json.loads(result.stdout)["path"], "requirements.lock").read_text().splitlines()
+    assert [line.split("==")[0] for line in lock] == ["provcloud", "pyyaml"], lock

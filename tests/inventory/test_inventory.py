@@ -47,7 +47,7 @@ def test_host_vars_are_the_address_and_the_roles_flat_inputs() -> None:
     lgsp = inventory.host_vars["lgsp-01"]
     assert lgsp["ansible_host"] == "198.18.0.10"
     prefixes = {key.split("_", 1)[0] for key in lgsp if key != "ansible_host"}
-    assert prefixes == {"common", "pki", "lgsp"}, "every input is prefixed with its role's name"
+    assert prefixes == {"common", "pki", "lgsp", "exchange"}, "every input is prefixed with its role's name"
     assert not any(key.startswith("provcloud_") for host in inventory.host_vars.values() for key in host)
     assert json.loads(json.dumps(inventory.host_vars)) == inventory.host_vars, "inventory values are plain JSON data"
 

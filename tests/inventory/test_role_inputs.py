@@ -41,8 +41,29 @@ def test_the_lgsp_port_and_tier() -> None:
             "protocol": "tcp",
             "port": 443,
             "sources": ["198.18.1.0/24", "198.18.4.0/24"],
-        }
+        },
+        {
+            "name": "document exchange (mutual TLS) from the national peer",
+            "protocol": "tcp",
+            "port": 8480,
+            "sources": ["198.19.255.10/32"],
+        },
     ]
+    national_rules = demo["ndxp-peer"]["common_firewall_service_rules"]
+    assert {"name": "document exchange (mutual TLS) from the provincial LGSP nodes", "protocol": "tcp",
+            "port": 8480, "sources": ["198.18.0.10/32"]} in national_rules  # fmt: skip
+
+
+def test_the_exchange_node_signs_for_the_document_systems_agencies_and_routes_by_province() -> None:
+    demo = host_vars("demo")
+    node, national = demo["lgsp-01"], demo["ndxp-peer"]
+    assert [agency["certificate"] for agency in node["exchange_agencies"]] == [
+        "signing-vp-ubnd", "signing-so-khcn", "signing-so-tu-phap",
+    ], "the agencies with a document-system account, each with its own signing certificate"  # fmt: skip
+    assert (node["exchange_tier"], node["exchange_province_code"]) == ("provincial", "H99")
+    assert node["exchange_national_endpoint"] == national["exchange_endpoint"] == "https://ndxp.national.test:8480"
+    assert national["exchange_routing"] == {"H99": node["exchange_endpoint"]}
+    assert node["exchange_endpoint"] == "https://lgsp-01.demo.provcloud.test:8480"
 
 
 def test_routes_of_demo_reach_machines_at_their_catalogue_address() -> None:

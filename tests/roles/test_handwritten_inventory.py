@@ -47,7 +47,7 @@ def test_every_role_accepts_the_hand_written_inputs(tmp_path: Path) -> None:
     machines = ["lgsp-01", "ndxp-peer", "docs-01", "db-01", "backup-01"]
     expected = {(role, host) for role in ("common", "pki") for host in machines} | {
         ("lgsp_node", "lgsp-01"), ("lgsp_node", "ndxp-peer"), ("docsystem", "docs-01"), ("postgresql", "db-01"),
-        ("backup", "backup-01"),
+        ("backup", "backup-01"), ("exchange", "lgsp-01"), ("exchange", "ndxp-peer"),
     }  # fmt: skip
     assert validated == expected, result.stdout[-6000:]
 

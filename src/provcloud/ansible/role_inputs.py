@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provcloud.ansible import keepalived_inputs, lgsp_routes
+from provcloud.ansible import exchange_inputs, keepalived_inputs, lgsp_routes
 from provcloud.catalogue import MachineRole, Province, ServiceMachine
 from provcloud.controller_state import ControllerPaths
 from provcloud.exchange import mayan
@@ -91,6 +91,10 @@ class RoleInputs:
         }
         inputs.update(role_inputs[machine.role](machine))
         inputs.update(keepalived_inputs.keepalived(self.province, machine))
+        if machine.role is MachineRole.lgsp_node:
+            inputs.update(exchange_inputs.provincial(self.province, self.paths, machine))
+        if machine.role is MachineRole.national_peer:
+            inputs.update(exchange_inputs.national(self.province, self.paths, machine))
         if machine.role in (MachineRole.docsystem_app, MachineRole.docsystem_db):
             inputs.update(self.backup_source())
         return inputs
@@ -141,10 +145,14 @@ class RoleInputs:
             ],
             MachineRole.backup: [],
         }  # fmt: skip
-        return [
-            {"name": name, "protocol": "tcp", "port": port, "sources": sources}
-            for name, port, sources in rules[machine.role]
-        ] + keepalived_inputs.firewall_rules(self.province, machine)
+        return (
+            [
+                {"name": name, "protocol": "tcp", "port": port, "sources": sources}
+                for name, port, sources in rules[machine.role]
+            ]
+            + keepalived_inputs.firewall_rules(self.province, machine)
+            + exchange_inputs.firewall_rules(self.province, machine)
+        )
 
     def common(self, machine: ServiceMachine) -> HostVars:
         province = self.province

@@ -1,6 +1,6 @@
 """`provcloud wheelhouse build`: the wheels of a pinned application, built on the controller.
 
-The document system role calls it (as `python -m provcloud wheelhouse build --json ...`) before
+The document system and exchange roles call it (as `python -m provcloud wheelhouse build --json ...`) before
 copying the result to the application machine; an ops team can run it ahead of a converge.
 """
 
@@ -11,6 +11,7 @@ import typer
 
 from provcloud.console import out
 from provcloud.wheelhouse import build as build_wheelhouse
+from provcloud.wheelhouse import project_source
 
 wheelhouse_app = typer.Typer(help="Wheelhouses: offline installs for the service machines.", no_args_is_help=True)
 
@@ -25,9 +26,15 @@ def build(
         Path | None, typer.Option(help="Default: $PROVCLOUD_CACHE_DIR/wheelhouse (/var/cache/provcloud/wheelhouse).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (for Ansible).")] = False,
+    with_provcloud: Annotated[
+        bool,
+        typer.Option(help="Add this provcloud's own wheel (no dependencies), built from its source tree."),
+    ] = False,
 ) -> None:
-    """Build (or reuse) the wheelhouse of REQUIREMENTS; rebuilt only when a pin or the Python changes."""
-    wheelhouse = build_wheelhouse(requirements, python=python, cache=cache)
+    """Build (or reuse) the wheelhouse of REQUIREMENTS; rebuilt only when a pin, the Python or (with
+    --with-provcloud) provcloud's sources change."""
+    project = project_source() if with_provcloud else None
+    wheelhouse = build_wheelhouse(requirements, python=python, cache=cache, project=project)
     if as_json:
         print(wheelhouse.as_json())
         return

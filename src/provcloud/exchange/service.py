@@ -61,7 +61,9 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         """One line for a caller that failed the TLS handshake or hung up, not a traceback."""
         error = sys.exc_info()[1]
-        LOG.warning("request from %s failed: %s", client_address[0], error)
+        # A connection closed before the handshake is a port probe (a health check, wait_for).
+        level = logging.DEBUG if isinstance(error, ssl.SSLEOFError | ConnectionResetError) else logging.WARNING
+        LOG.log(level, "request from %s failed: %s", client_address[0], error)
 
 
 @contextmanager
