@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -24,6 +25,10 @@ from provcloud.catalogue import Province, load_province
 from provcloud.lab.host import REQUIRED_COMMANDS
 from provcloud.lab.machine import ssh
 from provcloud.lab.plan import LabPlan, plan_lab
+
+if TYPE_CHECKING:
+    from lab.gateway_calls import Consumer
+    from provcloud.docsystem_client import DocsystemState
 
 SLUG = "demo"
 LAST_TESTS = ("test_down.py",)
@@ -152,3 +157,21 @@ def demo_lab(pytestconfig: pytest.Config) -> Iterator[Lab]:
         down = run_provcloud("lab", "down", SLUG)
         signal.signal(signal.SIGTERM, previous)
         assert down.returncode == 0, f"`provcloud lab down demo` failed:\n{down.stdout}\n{down.stderr}"
+
+
+@pytest.fixture(scope="module")
+def tenants(demo_lab: Lab) -> Iterator[dict[str, "Consumer"]]:
+    """Each consuming agency's gateway credentials and a source address in its tenant's egress."""
+    from lab.gateway_calls import tenant_addresses  # it imports this module
+
+    with tenant_addresses(demo_lab) as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+def docsystem(demo_lab: Lab) -> "DocsystemState":
+    """Where each agency's objects are in the document system, and its tokens (the docsystem role's record)."""
+    from provcloud.controller_state import state_dir
+    from provcloud.docsystem_client import docsystem_state
+
+    return docsystem_state(state_dir(demo_lab.province.slug))

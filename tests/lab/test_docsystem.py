@@ -13,18 +13,18 @@ import shlex
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 
 from conftest import run_provcloud
+from lab.agency_clients import agency_client, client
 from lab.conftest import Lab
-from lab.gateway_calls import Consumer, node_address, tenant_addresses
+from lab.gateway_calls import Consumer
 from provcloud.ansible.lgsp_routes import docsystem_consumers
 from provcloud.catalogue.service_machine import MachineRole
 from provcloud.controller_state import state_dir
-from provcloud.docsystem_client import SERVICE, AgencyClient, DocsystemState, docsystem_state, sample_pdf
+from provcloud.docsystem_client import DocsystemState, sample_pdf
 from provcloud.errors import UserError
 
 pytestmark = pytest.mark.lab
@@ -47,37 +47,6 @@ class Stored:
 
 
 STORED = Stored()
-
-
-@pytest.fixture(scope="module")
-def tenants(demo_lab: Lab) -> Iterator[dict[str, Consumer]]:
-    with tenant_addresses(demo_lab) as found:
-        yield found
-
-
-@pytest.fixture(scope="module")
-def docsystem(demo_lab: Lab) -> DocsystemState:
-    return docsystem_state(state_dir(demo_lab.province.slug))
-
-
-def service_path(lab: Lab) -> str:
-    services = [service for agency in lab.province.agencies for service in agency.services if service.name == SERVICE]
-    assert services, f"the catalogue publishes no `{SERVICE}` service"
-    return services[0].path
-
-
-def client(lab: Lab, consumer: Consumer, docsystem_token: str | None) -> AgencyClient:
-    return AgencyClient(
-        node=node_address(lab),
-        service_path=service_path(lab),
-        credentials=consumer.credentials,
-        docsystem_token=docsystem_token,
-        source=consumer.source,
-    )
-
-
-def agency_client(lab: Lab, tenants: dict[str, Consumer], docsystem: DocsystemState, slug: str) -> AgencyClient:
-    return client(lab, tenants[slug], docsystem.token(slug))
 
 
 def test_every_consumer_and_no_other_agency_has_its_cabinet_and_account(
