@@ -136,6 +136,33 @@ class AgencyClient:
     def cabinet_documents(self, cabinet_id: int) -> Answer:
         return self.api("GET", f"cabinets/{cabinet_id}/documents/?page_size=100")
 
+    def metadata_types(self, document_type_id: int) -> dict[str, int]:
+        """The metadata types attached to a document type: name -> id."""
+        answer = self.api("GET", f"document_types/{document_type_id}/metadata_types/?page_size=100")
+        if answer.status != 200:
+            raise RuntimeError(
+                f"metadata types of document type {document_type_id}: {answer.status} {answer.body[:300]}"
+            )
+        return {link["metadata_type"]["name"]: link["metadata_type"]["id"] for link in answer.json()["results"]}
+
+    def metadata(self, document_id: int) -> dict[str, str]:
+        """A document's metadata values by type name."""
+        answer = self.api("GET", f"documents/{document_id}/metadata/?page_size=100")
+        if answer.status != 200:
+            raise RuntimeError(f"metadata of document {document_id}: {answer.status} {answer.body[:300]}")
+        return {value["metadata_type"]["name"]: value["value"] or "" for value in answer.json()["results"]}
+
+    def add_metadata(self, document_id: int, values: dict[str, str], types: dict[str, int]) -> None:
+        """Fill metadata of a document (each type must be attached to its document type: `types`)."""
+        for name, value in values.items():
+            added = self.api(
+                "POST", f"documents/{document_id}/metadata/", {"metadata_type_id": types[name], "value": value}
+            )
+            if added.status != 201:
+                raise RuntimeError(
+                    f"metadata {name} of document {document_id} refused: {added.status} {added.body[:300]}"
+                )
+
     def wait_for_file(self, document_id: int, timeout: float = 120.0) -> int:
         """The id of the document's first file, once the background workers stored it."""
         deadline = time.monotonic() + timeout

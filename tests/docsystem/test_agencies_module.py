@@ -159,6 +159,16 @@ def test_the_exchange_gets_each_agency_an_outbox_and_inbox_and_its_metadata_type
             assert "cabinets.cabinet_add_document" in acls[0]["permissions"]
         attached = {link["metadata_type"]["id"] for link in api.attached[ids["document_type_id"]]}
         assert attached == {ids["metadata_type_id"], number["id"], recipients["id"]}
+        for metadata_type in attached:  # Mayan lists a type, and takes a value of it, only with these
+            acls = api.acls[f"metadata/metadatatype/{metadata_type}"]
+            mine = [acl for acl in acls if acl["role"]["id"] == ids["role_id"]]
+            assert (
+                mine
+                and {"metadata_setup.metadata_type_view", "metadata.metadata_document_add"} <= mine[0]["permissions"]
+            )
+    own = {agency: result["agencies"][agency]["metadata_type_id"] for agency in ("so-khcn", "so-tc")}
+    other_role = result["agencies"]["so-tc"]["role_id"]
+    assert other_role not in [acl["role"]["id"] for acl in api.acls[f"metadata/metadatatype/{own['so-khcn']}"]]
     assert len(api.collections["metadata_types"]) == 4, "the exchange's types are made once, not per agency"
 
     api.requests.clear()

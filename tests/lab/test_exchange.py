@@ -7,11 +7,8 @@ document. The node's message log verifies and traces the document.
 The tests build on each other in file order (the document sent first is the one traced)."""
 
 import random
-import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -20,7 +17,8 @@ from lab.agency_clients import agency_client
 from lab.conftest import Lab
 from lab.gateway_calls import Consumer
 from provcloud.catalogue.service_machine import MachineRole
-from provcloud.docsystem_client import AgencyClient, DocsystemState, sample_pdf
+from provcloud.commands.exchange_sample import wait_until
+from provcloud.docsystem_client import DocsystemState, sample_pdf
 from provcloud.exchange.mayan import (
     DATE,
     DOCUMENT_ID,
@@ -39,35 +37,12 @@ pytestmark = pytest.mark.lab
 FROM = "vp-ubnd"
 TO = "so-khcn"
 LOG = "/var/lib/provcloud-exchange/messages.log"
-T = TypeVar("T")
 
 
 class Sent:
     """What the first test sent, for the later ones."""
 
     document_id = ""
-
-
-def wait_for(condition: Callable[[], T | None], what: str, timeout: float = 120.0) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def metadata_types(client: AgencyClient, document_type: int) -> dict[str, int]:
-    answer = client.api("GET", f"document_types/{document_type}/metadata_types/?page_size=100")
-    assert answer.status == 200, answer.body[:300]
-    return {link["metadata_type"]["name"]: link["metadata_type"]["id"] for link in answer.json()["results"]}
-
-
-def metadata(client: AgencyClient, document: int) -> dict[str, str]:
-    answer = client.api("GET", f"documents/{document}/metadata/?page_size=100")
-    assert answer.status == 200, answer.body[:300]
-    return {value["metadata_type"]["name"]: value["value"] or "" for value in answer.json()["results"]}
 
 
 def node(lab: Lab) -> str:
@@ -86,27 +61,24 @@ def test_a_document_in_an_outbox_is_filed_in_the_recipients_inbox_byte_identical
     assert uploaded.status == 201, uploaded.body[:300]
     document = int(uploaded.json()["id"])
     sender.wait_for_file(document)
-    types = metadata_types(sender, document_type)
     values = {RECIPIENTS: organs[TO], NUMBER: number, NOTATION: "VP-UBND", DATE: date.today().isoformat(),
               SUBJECT: "Về việc phối hợp chuyển đổi số năm 2027"}  # fmt: skip
-    for name, value in values.items():
-        added = sender.api("POST", f"documents/{document}/metadata/", {"metadata_type_id": types[name], "value": value})
-        assert added.status == 201, f"{name}: {added.status} {added.body[:300]}"
+    sender.add_metadata(document, values, sender.metadata_types(document_type))
     assert sender.add_to_cabinet(docsystem.exchange_cabinets[FROM][OUTBOX], document).status in (200, 201, 204)
 
     inbox = docsystem.exchange_cabinets[TO][INBOX]
-    filed = wait_for(lambda: recipient.cabinet_documents(inbox).json()["results"], f"a document in {TO}'s inbox")
+    filed = wait_until(f"a document in {TO}'s inbox", lambda: recipient.cabinet_documents(inbox).json()["results"])
     assert len(filed) == 1, [item["label"] for item in filed]
     received = int(filed[0]["id"])
     answer, body = recipient.download(received, recipient.wait_for_file(received))
     assert answer.status == 200 and body == content, "the filed document differs from the one sent"
-    shown = metadata(recipient, received)
+    shown = recipient.metadata(received)
     assert (shown[NUMBER], shown[NOTATION], shown[SUBJECT]) == (number, "VP-UBND", values[SUBJECT])
     assert shown[SENDER] == organs[FROM]
 
-    status = wait_for(lambda: metadata(sender, document).get(STATUS), "the status on the sender's document")
+    status = wait_until("the status on the sender's document", lambda: sender.metadata(document).get(STATUS))
     assert status == f"{organs[TO]}: inbox"
-    Sent.document_id = metadata(sender, document)[DOCUMENT_ID]
+    Sent.document_id = sender.metadata(document)[DOCUMENT_ID]
     assert Sent.document_id == shown[DOCUMENT_ID]
 
 

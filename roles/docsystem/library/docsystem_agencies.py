@@ -187,6 +187,15 @@ DOCUMENT_TYPE_PERMISSIONS = [
     "documents.document_version_view",
     "documents.document_trash",
 ]
+METADATA_TYPE_PERMISSIONS = [
+    "metadata_setup.metadata_type_view",
+    "metadata.metadata_document_view",
+    "metadata.metadata_document_add",
+    "metadata.metadata_document_edit",
+]
+"""What an agency's role holds on each metadata type of its document type (its own, the exchange's):
+Mayan checks these on the metadata type too, not only on the document (a document type's metadata
+types are listed, and a value added, only where the caller may view and add that type)."""
 EXCHANGE_PERMISSIONS = [
     *FILING_PERMISSIONS,
     "metadata_setup.metadata_type_view",
@@ -461,6 +470,8 @@ class Reconciler:
             self.acl("cabinets", "cabinet", child["id"], role, CABINET_PERMISSIONS)
             exchange[label] = child["id"]
         self.acl("documents", "documenttype", document_type["id"], role, DOCUMENT_TYPE_PERMISSIONS)
+        for attached in [metadata_type, *self.exchange_types]:
+            self.acl("metadata", "metadatatype", attached["id"], role, METADATA_TYPE_PERMISSIONS)
         if not self.check_mode:
             token = self.token(agency, user)
             foreign = self.foreign_cabinets(token, {cabinet["id"], *exchange.values()})

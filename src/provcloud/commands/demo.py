@@ -50,6 +50,13 @@ def _docsystem_sample(province: str) -> None:
     store_sample_document(province)
 
 
+def _exchange_sample(province: str) -> None:
+    """One agency sends a letter to another through the exchange node; its trace in the node's log."""
+    from provcloud.commands.exchange_sample import send_sample_letter
+
+    send_sample_letter(province)
+
+
 STEPS: list[DemoStep] = [
     ("validate every province and show what each declares", _validate),
     ("plan the platform stack offline: objects, schemas, policies", _plan),
@@ -57,6 +64,7 @@ STEPS: list[DemoStep] = [
     ("converge the service machines (playbooks/site.yml)", _configure),
     ("a request through the LGSP node, as a consuming agency", _smoke_request),
     ("a document into the shared document system, through the LGSP node", _docsystem_sample),
+    ("a letter from one agency to another through the exchange node, and its trace", _exchange_sample),
 ]
 
 
