@@ -137,8 +137,9 @@ class Axis:
         return [self.h49.log, self.national_log, self.h29.log]
 
 
-@pytest.fixture
-def axis(tmp_path: Path, cas: dict[str, Issued], trust: TrustList) -> Iterator[Axis]:
+@contextmanager
+def two_provinces(tmp_path: Path, cas: dict[str, Issued], trust: TrustList) -> Iterator[Axis]:
+    """Quảng Ninh and Hồ Chí Minh City with the national peer between them (also bench/axis_exchange.py)."""
     with ExitStack() as stack:
         h49 = stack.enter_context(province(stack, tmp_path, "H49", FINANCE_H49, cas["H49"], trust))
         h29 = stack.enter_context(province(stack, tmp_path, "H29", HEALTH_H29, cas["H29"], trust))
@@ -153,3 +154,9 @@ def axis(tmp_path: Path, cas: dict[str, Issued], trust: TrustList) -> Iterator[A
             yield found
         finally:
             found.national_stack.close()
+
+
+@pytest.fixture
+def axis(tmp_path: Path, cas: dict[str, Issued], trust: TrustList) -> Iterator[Axis]:
+    with two_provinces(tmp_path, cas, trust) as found:
+        yield found
