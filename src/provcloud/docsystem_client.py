@@ -152,15 +152,23 @@ class AgencyClient:
             raise RuntimeError(f"metadata of document {document_id}: {answer.status} {answer.body[:300]}")
         return {value["metadata_type"]["name"]: value["value"] or "" for value in answer.json()["results"]}
 
-    def add_metadata(self, document_id: int, values: dict[str, str], types: dict[str, int]) -> None:
-        """Fill metadata of a document (each type must be attached to its document type: `types`)."""
+    def set_metadata(self, document_id: int, values: dict[str, str], types: dict[str, int]) -> None:
+        """Set metadata of a document: a value added where the type has none yet, else changed (each
+        type must be attached to its document type: `types`)."""
+        answer = self.api("GET", f"documents/{document_id}/metadata/?page_size=100")
+        if answer.status != 200:
+            raise RuntimeError(f"metadata of document {document_id}: {answer.status} {answer.body[:300]}")
+        present = {value["metadata_type"]["name"]: value["id"] for value in answer.json()["results"]}
         for name, value in values.items():
-            added = self.api(
-                "POST", f"documents/{document_id}/metadata/", {"metadata_type_id": types[name], "value": value}
-            )
-            if added.status != 201:
+            if name in present:
+                done = self.api("PATCH", f"documents/{document_id}/metadata/{present[name]}/", {"value": value})
+            else:
+                done = self.api(
+                    "POST", f"documents/{document_id}/metadata/", {"metadata_type_id": types[name], "value": value}
+                )
+            if done.status not in (200, 201):
                 raise RuntimeError(
-                    f"metadata {name} of document {document_id} refused: {added.status} {added.body[:300]}"
+                    f"metadata {name} of document {document_id} refused: {done.status} {done.body[:300]}"
                 )
 
     def wait_for_file(self, document_id: int, timeout: float = 120.0) -> int:

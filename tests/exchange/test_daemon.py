@@ -155,6 +155,18 @@ def test_a_document_in_an_outbox_reaches_the_other_agencys_inbox_through_the_nod
             lambda: province.filing.metadata(sent).get(STATUS), "the status on the sent document", process
         )
         assert status[1] == f"{HEALTH.organ_id}: inbox"
+
+        # The health department's clerk takes the letter up, then closes it: the sender sees both.
+        for label in ("accepted", "done"):
+            province.filing.set_metadata(filed[0], {STATUS: label})
+            wait_for(
+                lambda: province.filing.metadata(sent)[STATUS][1] == f"{HEALTH.organ_id}: {label}",  # noqa: B023
+                f"{label} on the sent document",
+                process,
+            )
+        with province.mayan.lock:
+            comments = province.mayan.comments[sent]
+        assert [comment.split()[1] for comment in comments] == ["inbox", "accepted", "done"], comments
     finally:
         code, errors = stop(process)
     assert code == 0, errors

@@ -63,7 +63,7 @@ def test_a_document_in_an_outbox_is_filed_in_the_recipients_inbox_byte_identical
     sender.wait_for_file(document)
     values = {RECIPIENTS: organs[TO], NUMBER: number, NOTATION: "VP-UBND", DATE: date.today().isoformat(),
               SUBJECT: "Về việc phối hợp chuyển đổi số năm 2027"}  # fmt: skip
-    sender.add_metadata(document, values, sender.metadata_types(document_type))
+    sender.set_metadata(document, values, sender.metadata_types(document_type))
     assert sender.add_to_cabinet(docsystem.exchange_cabinets[FROM][OUTBOX], document).status in (200, 201, 204)
 
     inbox = docsystem.exchange_cabinets[TO][INBOX]
@@ -78,6 +78,13 @@ def test_a_document_in_an_outbox_is_filed_in_the_recipients_inbox_byte_identical
 
     status = wait_until("the status on the sender's document", lambda: sender.metadata(document).get(STATUS))
     assert status == f"{organs[TO]}: inbox"
+
+    # The recipient's clerk takes the letter up, then closes it; the sender sees each.
+    types = recipient.metadata_types(docsystem.agencies[TO]["document_type_id"])
+    for label in ("accepted", "done"):
+        recipient.set_metadata(received, {STATUS: label}, types)
+        shown_status = f"{organs[TO]}: {label}"
+        wait_until(shown_status, lambda: sender.metadata(document).get(STATUS) == shown_status)  # noqa: B023
     Sent.document_id = sender.metadata(document)[DOCUMENT_ID]
     assert Sent.document_id == shown[DOCUMENT_ID]
 

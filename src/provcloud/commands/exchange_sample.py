@@ -91,7 +91,7 @@ def send_sample_letter(province_name: str) -> None:
         document = int(uploaded.json()["id"])
         sender.wait_for_file(document)
         # The metadata first: the node takes an outbox document as soon as it has recipients.
-        sender.add_metadata(document, values, sender.metadata_types(objects["document_type_id"]))
+        sender.set_metadata(document, values, sender.metadata_types(objects["document_type_id"]))
         added = sender.add_to_cabinet(docsystem.exchange_cabinets[sender_agency.slug][OUTBOX], document)
         if added.status not in (200, 201, 204):
             raise UserError(f"the document system refused the outbox: {added.status} {added.body[:300]}")

@@ -36,17 +36,19 @@ class Receipt:
 
 
 def notice_for(
-    document: Document,
+    about: Document | ResponseFor,
     receiver: Organ,
     status: Status,
     at: datetime,
     description: str = "",
     staff: StaffInfo = NO_STAFF,
 ) -> StatusNotice:
+    """The notice `receiver` sends about a document: the message itself, or (when only its filed
+    metadata is at hand) what identifies it to its sender."""
+    if isinstance(about, Document):
+        about = ResponseFor(about.sender.organ_id, str(about.code), about.promulgation.date, about.document_id)
     return StatusNotice(
-        response_for=ResponseFor(
-            document.sender.organ_id, str(document.code), document.promulgation.date, document.document_id
-        ),
+        response_for=about,
         sender=receiver,
         status=status,
         timestamp=(at.astimezone(VIETNAM_TIME) if at.tzinfo else at).replace(microsecond=0, tzinfo=None),

@@ -149,7 +149,8 @@ def build(settings: NodeSettings) -> Running:
 
 
 def one_pass(running: Running) -> tuple[int, int]:
-    """Package every agency's new outbox documents, then send what is due: (queued, answered)."""
+    """Package every agency's new outbox documents and the statuses its clerks set on inbox documents,
+    then send what is due: (queued, answered)."""
     side, filing = running.settings.province, running.filing
     if side is None or filing is None:
         return 0, 0
@@ -158,6 +159,12 @@ def one_pass(running: Running) -> tuple[int, int]:
         try:
             with running.node.guard:
                 queued += send_outbox(running.node, filing, agency.organ_id, running.directory, side.place)
+            for set_by_clerk in filing.inbox_statuses(agency.organ_id):
+                with running.node.guard:
+                    if running.node.report_for(set_by_clerk.response_for, agency.organ_id, set_by_clerk.status):
+                        queued += 1
+                        LOG.info("%s: %s on %s", agency.organ_id, set_by_clerk.status.label,
+                                 set_by_clerk.response_for.document_id)  # fmt: skip
         except FilingUnavailable as error:
             LOG.warning("outbox of %s not read, next pass retries: %s", agency.organ_id, error)
         except UserError as error:  # a clerk's mistake in one document: say which, keep going

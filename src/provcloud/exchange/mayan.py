@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from provcloud.edxml.model import Document, StatusNotice
+from provcloud.edxml.model import Document, DocumentCode, ResponseFor, Status, StatusNotice
 from provcloud.errors import UserError
 from provcloud.exchange.filing import FilingUnavailable
 
@@ -76,6 +76,19 @@ class OutboxDocument:
     @property
     def promulgated(self) -> date:
         return date.fromisoformat(self.metadata[DATE])
+
+
+REPORTED = (Status.ACCEPTED, Status.PROCESSING, Status.DONE)
+"""What a recipient's clerk may set as `exchange_status` on an inbox document for the sender to see."""
+
+
+@dataclass(frozen=True)
+class InboxStatus:
+    """A status a recipient's clerk set on a document in its inbox."""
+
+    document: int
+    response_for: ResponseFor
+    status: Status
 
 
 class MayanFiling:
@@ -177,6 +190,24 @@ class MayanFiling:
                 continue  # not yet stored by the document system's workers: taken on a later pass
             content = self._request("GET", f"documents/{item['id']}/files/{files[0]['id']}/download/", None, None)
             found.append(OutboxDocument(int(item["id"]), values, str(files[0]["filename"]), content))
+        return found
+
+    def inbox_statuses(self, org_code: str) -> list[InboxStatus]:
+        """The inbox documents whose `exchange_status` the agency's clerk set to a status the sender is
+        told (accepted, processing, done), with what identifies each to its sender."""
+        found = []
+        for item in self.all(f"cabinets/{self.cabinet(org_code, INBOX)}/documents/"):
+            values = {name: value for name, (_, value) in self.metadata(int(item["id"])).items()}
+            status = next((s for s in REPORTED if s.label == values.get(STATUS, "").strip().lower()), None)
+            if status is None or not values.get(DOCUMENT_ID) or not values.get(SENDER):
+                continue
+            try:
+                promulgated = date.fromisoformat(values.get(DATE, ""))
+            except ValueError:
+                raise DocsystemError(f"inbox document {item['id']} of {org_code}: {DATE} is not yyyy-mm-dd") from None
+            code = DocumentCode(values.get(NUMBER, ""), values.get(NOTATION, ""))
+            answered = ResponseFor(values[SENDER], str(code), promulgated, values[DOCUMENT_ID])
+            found.append(InboxStatus(int(item["id"]), answered, status))
         return found
 
     def file(self, document: Document, recipient: str, message: bytes) -> None:

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from provcloud.edxml.certificates import TrustList
 from provcloud.edxml.errors import MessageRefused
-from provcloud.edxml.model import Document, Status, StatusNotice
+from provcloud.edxml.model import Document, ResponseFor, Status, StatusNotice
 from provcloud.edxml.notices import notice_for, receive
 from provcloud.edxml.parse import parse
 from provcloud.edxml.signing import verify
@@ -131,11 +131,25 @@ class Node:
     def report(self, document: Document, recipient: str, status: Status, description: str = "") -> None:
         """The recipient agency's status (accepted, processing, done) on a document, queued back to its sender."""
         local = self._local()
-        notice = notice_for(document, local.agencies[recipient].organ, status, datetime.now(UTC), description)
-        data = local.agencies[recipient].sign(notice)
-        key = f"{document.document_id} {recipient} {status.label}"
-        if local.queue.enqueue(key, document.sender.organ_id, data, kind=NOTICES):
-            self.log.append(entry_for(data, notice, node=self.name, event=Event.NOTICE))
+        self._queue_notice(
+            notice_for(document, local.agencies[recipient].organ, status, datetime.now(UTC), description)
+        )
+
+    def report_for(self, response_for: ResponseFor, recipient: str, status: Status, description: str = "") -> bool:
+        """`report` for a filed document known by its metadata; False when that status was queued already."""
+        local = self._local()
+        notice = notice_for(response_for, local.agencies[recipient].organ, status, datetime.now(UTC), description)
+        return self._queue_notice(notice)
+
+    def _queue_notice(self, notice: StatusNotice) -> bool:
+        """Sign and queue a notice once per document, recipient and status."""
+        local = self._local()
+        data = local.agencies[notice.sender.organ_id].sign(notice)
+        key = f"{notice.response_for.document_id} {notice.sender.organ_id} {notice.status.label}"
+        if not local.queue.enqueue(key, notice.response_for.organ_id, data, kind=NOTICES):
+            return False
+        self.log.append(entry_for(data, notice, node=self.name, event=Event.NOTICE))
+        return True
 
     def deliver_due(self, *, now: datetime | None = None) -> int:
         """Send what is due from the queue; how many were answered. Takes `guard` itself, around the
