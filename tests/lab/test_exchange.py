@@ -7,7 +7,6 @@ document. The node's message log verifies and traces the document.
 The tests build on each other in file order (the document sent first is the one traced)."""
 
 import random
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from lab.gateway_calls import Consumer
 from provcloud.catalogue.service_machine import MachineRole
 from provcloud.commands.exchange_sample import wait_until
 from provcloud.docsystem_client import DocsystemState, sample_pdf
+from provcloud.edxml.model import vietnam_now
 from provcloud.exchange.mayan import (
     DATE,
     DOCUMENT_ID,
@@ -61,7 +61,7 @@ def test_a_document_in_an_outbox_is_filed_in_the_recipients_inbox_byte_identical
     assert uploaded.status == 201, uploaded.body[:300]
     document = int(uploaded.json()["id"])
     sender.wait_for_file(document)
-    values = {RECIPIENTS: organs[TO], NUMBER: number, NOTATION: "VP-UBND", DATE: date.today().isoformat(),
+    values = {RECIPIENTS: organs[TO], NUMBER: number, NOTATION: "VP-UBND", DATE: vietnam_now().date().isoformat(),
               SUBJECT: "Về việc phối hợp chuyển đổi số năm 2027"}  # fmt: skip
     sender.set_metadata(document, values, sender.metadata_types(document_type))
     assert sender.add_to_cabinet(docsystem.exchange_cabinets[FROM][OUTBOX], document).status in (200, 201, 204)

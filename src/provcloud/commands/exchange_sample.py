@@ -10,7 +10,6 @@ import random
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +18,7 @@ from provcloud.commands.validate import load_catalogue
 from provcloud.console import out
 from provcloud.controller_state import state_dir
 from provcloud.docsystem_client import SERVICE, AgencyClient, DocsystemState, docsystem_state, sample_pdf
+from provcloud.edxml.model import vietnam_now
 from provcloud.errors import UserError
 from provcloud.exchange.daemon import LOG_FILE
 from provcloud.exchange.mayan import DATE, DOCUMENT_ID, INBOX, NOTATION, NUMBER, OUTBOX, RECIPIENTS, STATUS, SUBJECT
@@ -76,7 +76,7 @@ def send_sample_letter(province_name: str) -> None:
         RECIPIENTS: recipient_agency.org_code,
         NUMBER: number,
         NOTATION: "DEMO",
-        DATE: date.today().isoformat(),
+        DATE: vietnam_now().date().isoformat(),
         SUBJECT: "Về việc thử nghiệm liên thông văn bản",
     }
     out.print(
