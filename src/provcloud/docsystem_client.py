@@ -145,20 +145,20 @@ class AgencyClient:
             )
         return {link["metadata_type"]["name"]: link["metadata_type"]["id"] for link in answer.json()["results"]}
 
-    def metadata(self, document_id: int) -> dict[str, str]:
-        """A document's metadata values by type name."""
+    def _metadata_values(self, document_id: int) -> list[dict[str, Any]]:
         answer = self.api("GET", f"documents/{document_id}/metadata/?page_size=100")
         if answer.status != 200:
             raise RuntimeError(f"metadata of document {document_id}: {answer.status} {answer.body[:300]}")
-        return {value["metadata_type"]["name"]: value["value"] or "" for value in answer.json()["results"]}
+        return list(answer.json()["results"])
+
+    def metadata(self, document_id: int) -> dict[str, str]:
+        """A document's metadata values by type name."""
+        return {value["metadata_type"]["name"]: value["value"] or "" for value in self._metadata_values(document_id)}
 
     def set_metadata(self, document_id: int, values: dict[str, str], types: dict[str, int]) -> None:
         """Set metadata of a document: a value added where the type has none yet, else changed (each
         type must be attached to its document type: `types`)."""
-        answer = self.api("GET", f"documents/{document_id}/metadata/?page_size=100")
-        if answer.status != 200:
-            raise RuntimeError(f"metadata of document {document_id}: {answer.status} {answer.body[:300]}")
-        present = {value["metadata_type"]["name"]: value["id"] for value in answer.json()["results"]}
+        present = {value["metadata_type"]["name"]: value["id"] for value in self._metadata_values(document_id)}
         for name, value in values.items():
             if name in present:
                 done = self.api("PATCH", f"documents/{document_id}/metadata/{present[name]}/", {"value": value})

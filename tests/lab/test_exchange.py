@@ -16,7 +16,7 @@ from lab.agency_clients import agency_client
 from lab.conftest import Lab
 from lab.gateway_calls import Consumer
 from provcloud.catalogue.service_machine import MachineRole
-from provcloud.commands.exchange_sample import wait_until
+from provcloud.commands.exchange_sample import NODE_LOG, wait_until
 from provcloud.docsystem_client import DocsystemState, sample_pdf
 from provcloud.edxml.model import vietnam_now
 from provcloud.exchange.mayan import (
@@ -36,7 +36,6 @@ pytestmark = pytest.mark.lab
 
 FROM = "vp-ubnd"
 TO = "so-khcn"
-LOG = "/var/lib/provcloud-exchange/messages.log"
 
 
 class Sent:
@@ -91,7 +90,7 @@ def test_a_document_in_an_outbox_is_filed_in_the_recipients_inbox_byte_identical
 
 def test_the_nodes_message_log_verifies_and_traces_the_document(demo_lab: Lab, tmp_path: Path) -> None:
     assert Sent.document_id, "the send test did not run"
-    copied = demo_lab.ssh(node(demo_lab), f"sudo cat {LOG}")
+    copied = demo_lab.ssh(node(demo_lab), f"sudo cat {NODE_LOG}")
     assert copied.returncode == 0, copied.stderr
     log = tmp_path / "lgsp-01.log"
     log.write_text(copied.stdout, encoding="utf-8")

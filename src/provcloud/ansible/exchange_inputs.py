@@ -45,7 +45,6 @@ def common(machine: ServiceMachine) -> HostVars:
 
 
 def provincial(province: Province, paths: ControllerPaths, machine: ServiceMachine) -> HostVars:
-    consumers = set(lgsp_routes.docsystem_consumers(province))
     documents = province.machines_with_role(MachineRole.docsystem_app)
     return {
         **common(machine),
@@ -56,8 +55,7 @@ def provincial(province: Province, paths: ControllerPaths, machine: ServiceMachi
         "exchange_place": province.name,
         "exchange_agencies": [
             {"organ_id": agency.org_code, "name": agency.name, "certificate": signing_certificate(agency.slug)}
-            for agency in province.agencies
-            if agency.slug in consumers
+            for agency in lgsp_routes.docsystem_agencies(province)
         ],
         "exchange_directory": {agency.org_code: agency.name for agency in province.agencies},
         "exchange_docsystem_url": f"https://{province.machine_names(documents[0])[0]}" if documents else "",

@@ -8,7 +8,7 @@ gets the result as flat inputs (`lgsp_node_routes`, `lgsp_node_consumers`, ...).
 from typing import Any
 from urllib.parse import urlsplit
 
-from provcloud.catalogue import AgencyKind, MachineRole, Province
+from provcloud.catalogue import Agency, AgencyKind, MachineRole, Province
 from provcloud.catalogue.agency import SharedService
 from provcloud.service_ports import DOCSYSTEM_PORT, url_port
 
@@ -75,6 +75,13 @@ def docsystem_consumers(province: Province) -> list[str]:
             for slug in service.consumers
         }
     )
+
+
+def docsystem_agencies(province: Province) -> list[Agency]:
+    """The consumers of the document system, in catalogue order: who gets an account there (docsystem
+    role) and whose documents the province's exchange node signs (exchange role)."""
+    consumers = set(docsystem_consumers(province))
+    return [agency for agency in province.agencies if agency.slug in consumers]
 
 
 def routes(province: Province) -> list[dict[str, Any]]:

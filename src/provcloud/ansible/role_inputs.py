@@ -228,7 +228,6 @@ class RoleInputs:
     def docsystem(self, machine: ServiceMachine) -> HostVars:
         province = self.province
         database = self.docsystem_database()
-        consumers = set(lgsp_routes.docsystem_consumers(province))
         inputs: HostVars = {
             "docsystem_server_names": province.machine_names(machine),
             "docsystem_https_port": DOCSYSTEM_PORT,
@@ -246,8 +245,7 @@ class RoleInputs:
             "docsystem_allowed_clients": self.docsystem_clients(machine),
             "docsystem_agencies": [
                 {"slug": agency.slug, "name": agency.name, "org_code": agency.org_code}
-                for agency in province.agencies
-                if agency.slug in consumers
+                for agency in lgsp_routes.docsystem_agencies(province)
             ],
             # What the document exchange reads and writes in every agency's space (provcloud.exchange.mayan).
             "docsystem_exchange_cabinets": list(mayan.EXCHANGE_CABINETS),

@@ -178,9 +178,7 @@ def serve(
 ) -> None:
     """Run an exchange node: answer the other nodes and, on a province's node, send the agencies'
     outboxes. What the exchange role's service runs; SIGTERM stops it."""
-    import logging
+    from provcloud.exchange.daemon import configure_logging, run
 
-    from provcloud.exchange.daemon import run
-
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    configure_logging()
     run(settings)

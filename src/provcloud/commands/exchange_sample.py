@@ -33,7 +33,8 @@ from provcloud.project import catalogue_file
 T = TypeVar("T")
 WAIT = 180.0
 """Seconds the demo waits for the node's passes (every 10 s) and the document system's workers."""
-STATE = "/var/lib/provcloud-exchange"
+NODE_LOG = f"/var/lib/provcloud-exchange/{LOG_FILE}"
+"""The node's message log on its machine: the exchange role's state folder (its vars/main.yml)."""
 
 
 def wait_until(what: str, condition: Callable[[], T | None], timeout: float = WAIT) -> T:
@@ -118,7 +119,7 @@ def _print_trace(province: Province, document_id: str) -> None:
     """The node's message log (copied from the lab machine), verified, and the letter's events in it."""
     plan = plan_lab(province)
     node = province.machines_with_role(MachineRole.lgsp_node)[0]
-    copied = ssh(plan, plan.machine(node.name), f"sudo cat {STATE}/{LOG_FILE}")
+    copied = ssh(plan, plan.machine(node.name), f"sudo cat {NODE_LOG}")
     if copied.returncode != 0:
         raise UserError(f"cannot read the message log on {node.name}: {copied.stderr.strip()}")
     with tempfile.TemporaryDirectory() as folder:

@@ -63,34 +63,30 @@ def _ssl_file_error(path: Path, what: str, error: Exception) -> UserError:
     return UserError(f"{path}: {what} cannot be used: {error}")
 
 
-def client_context(tls: Tls) -> ssl.SSLContext:
-    """How this node calls the others: its certificate, and only the CAs in `server_ca`."""
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+def _context(tls: Tls, purpose: ssl.Purpose, cas: Path, whose: str) -> ssl.SSLContext:
+    """TLS 1.2+ with the node's certificate and key, trusting only the CA certificates in `cas`."""
+    context = ssl.create_default_context(purpose)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    try:
-        context.load_verify_locations(cafile=str(tls.server_ca))
-    except (OSError, ssl.SSLError) as error:
-        raise _ssl_file_error(tls.server_ca, "the CAs of the nodes this one calls", error) from None
     try:
         context.load_cert_chain(str(tls.certificate), str(tls.private_key))
     except (OSError, ssl.SSLError) as error:
         raise _ssl_file_error(tls.certificate, "the node's certificate and key", error) from None
+    try:
+        context.load_verify_locations(cafile=str(cas))
+    except (OSError, ssl.SSLError) as error:
+        raise _ssl_file_error(cas, f"the CAs of {whose}", error) from None
     return context
+
+
+def client_context(tls: Tls) -> ssl.SSLContext:
+    """How this node calls the others: its certificate, and only the CAs in `server_ca`."""
+    return _context(tls, ssl.Purpose.SERVER_AUTH, tls.server_ca, "the nodes this one calls")
 
 
 def server_context(tls: Tls) -> ssl.SSLContext:
     """How the others call this node: a client certificate from `client_ca` is required."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context = _context(tls, ssl.Purpose.CLIENT_AUTH, tls.client_ca, "the nodes allowed to call")
     context.verify_mode = ssl.CERT_REQUIRED
-    try:
-        context.load_cert_chain(str(tls.certificate), str(tls.private_key))
-    except (OSError, ssl.SSLError) as error:
-        raise _ssl_file_error(tls.certificate, "the node's certificate and key", error) from None
-    try:
-        context.load_verify_locations(cafile=str(tls.client_ca))
-    except (OSError, ssl.SSLError) as error:
-        raise _ssl_file_error(tls.client_ca, "the CAs of the nodes allowed to call", error) from None
     return context
 
 
@@ -213,12 +209,17 @@ def run(settings_file: Path, stop: threading.Event | None = None) -> None:
     LOG.info("%s stopped", running.settings.node)
 
 
+def configure_logging() -> None:
+    """One line per event on stderr, which systemd hands to the journal."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if len(arguments) != 1:
         print("usage: python -m provcloud.exchange.daemon SETTINGS_FILE", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+    configure_logging()
     try:
         run(Path(arguments[0]))
     except (UserError, CatalogueError) as error:
