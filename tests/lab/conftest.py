@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -22,6 +23,7 @@ import pytest
 
 from conftest import ROOT, run_provcloud, start_provcloud, stop_group
 from provcloud.catalogue import Province, load_province
+from provcloud.catalogue.lab_peer import peer_group
 from provcloud.lab.host import REQUIRED_COMMANDS
 from provcloud.lab.machine import ssh
 from provcloud.lab.plan import LabPlan, plan_lab
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     from provcloud.docsystem_client import DocsystemState
 
 SLUG = "demo"
+SECOND_SLUG = "demo2"
+"""The second lab province (issue 12): beside demo, sharing demo's national peer."""
 LAST_TESTS = ("test_down.py",)
 """Modules that take the lab down themselves: they run after every other lab test."""
 
@@ -63,11 +67,11 @@ class Lab:
         return lab_ssh(self.plan, machine, command, timeout)
 
     def converge(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return run_provcloud("configure", SLUG, *args, env=env)
+        return run_provcloud("configure", self.province.slug, *args, env=env)
 
     def last_run(self) -> dict[str, dict[str, object]]:
         """Recap of the last `provcloud configure` per host (with `changed_tasks`)."""
-        return dict(json.loads((ROOT / ".state" / SLUG / "runs" / "last.json").read_text())["hosts"])
+        return dict(json.loads((ROOT / ".state" / self.province.slug / "runs" / "last.json").read_text())["hosts"])
 
 
 def lab_ssh(plan: LabPlan, machine: str, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -112,17 +116,17 @@ def setup_step(config: pytest.Config, name: str, args: list[str], timeout: float
         pytest.fail(f"{name} failed (exit {rc}); the end of {log}:\n{_tail(log)}", pytrace=False)
 
 
-def converge_once_more_if_stalled(config: pytest.Config, timeout: float) -> None:
+def converge_once_more_if_stalled(config: pytest.Config, timeout: float, slug: str = SLUG) -> None:
     """The first converge, run again once if it stalled (what an operator does, and what
     test_converge proves safe): a stall is shown in the output as a warning, never hidden."""
     try:
-        setup_step(config, "the first converge", ["configure", SLUG], timeout)
+        setup_step(config, f"the first converge of {slug}", ["configure", slug], timeout)
     except StepStalled as stall:
-        _show(config, f"WARNING: the first converge of {SLUG} stalled; converging once more.\n{stall}")
+        _show(config, f"WARNING: the first converge of {slug} stalled; converging once more.\n{stall}")
         try:
-            setup_step(config, "the first converge, second try", ["configure", SLUG], timeout)
+            setup_step(config, f"the first converge of {slug}, second try", ["configure", slug], timeout)
         except StepStalled as again:
-            pytest.fail(f"the first converge of {SLUG} stalled twice:\n{again}", pytrace=False)
+            pytest.fail(f"the first converge of {slug} stalled twice:\n{again}", pytrace=False)
 
 
 def _tail(log: Path, lines: int = 60) -> str:
@@ -137,26 +141,49 @@ def _show(config: pytest.Config, text: str) -> None:
         print(f"\n{text}", file=sys.stderr, flush=True)
 
 
-@pytest.fixture(scope="session")
-def demo_lab(pytestconfig: pytest.Config) -> Iterator[Lab]:
+@contextmanager
+def lab_session(config: pytest.Config, slug: str, then: list[str] | None = None) -> Iterator[Lab]:
+    """A province's lab up and converged (then `provcloud <then>`, if given), and always down again."""
     reason = lab_unavailable()
     if reason:
         pytest.skip(reason)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # a CI timeout still takes the lab down
-    province = load_province(ROOT / "provinces" / f"{SLUG}.yml")
+    catalogue = ROOT / "provinces" / f"{slug}.yml"
+    province = load_province(catalogue)
     try:
         with pytest.MonkeyPatch.context() as env:
             env.setenv("ANSIBLE_TASK_TIMEOUT", str(TASK_TIMEOUT))  # every converge of the lab tests
             try:
-                setup_step(pytestconfig, "lab up", ["lab", "up", SLUG], timeout=1200)
+                setup_step(config, f"lab up {slug}", ["lab", "up", slug], timeout=1200)
             except StepStalled as stall:
                 pytest.fail(str(stall), pytrace=False)
-            converge_once_more_if_stalled(pytestconfig, timeout=1800)
-            yield Lab(province=province, plan=plan_lab(province))
+            converge_once_more_if_stalled(config, timeout=1800, slug=slug)
+            if then:
+                try:
+                    setup_step(config, " ".join(then[:2]), then, timeout=900)
+                except StepStalled as stall:
+                    pytest.fail(str(stall), pytrace=False)
+            yield Lab(province=province, plan=plan_lab(province, peer_group(province, catalogue)))
     finally:
-        down = run_provcloud("lab", "down", SLUG)
+        down = run_provcloud("lab", "down", slug)
         signal.signal(signal.SIGTERM, previous)
-        assert down.returncode == 0, f"`provcloud lab down demo` failed:\n{down.stdout}\n{down.stderr}"
+        assert down.returncode == 0, f"`provcloud lab down {slug}` failed:\n{down.stdout}\n{down.stderr}"
+
+
+@pytest.fixture(scope="session")
+def demo_lab(pytestconfig: pytest.Config) -> Iterator[Lab]:
+    with lab_session(pytestconfig, SLUG) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def second_lab(pytestconfig: pytest.Config, demo_lab: Lab) -> Iterator[Lab]:
+    """demo2 beside demo, through demo's national peer. demo's node and peer learn demo2's CA (made by
+    demo2's first converge) when their exchange is converged again: the step an ops team takes
+    when a province joins (docs/document-axis.md)."""
+    again = ["configure", SLUG, "--limit", "lgsp_nodes:national_peer", "--tags", "exchange"]
+    with lab_session(pytestconfig, SECOND_SLUG, then=again) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="module")
@@ -168,10 +195,14 @@ def tenants(demo_lab: Lab) -> Iterator[dict[str, "Consumer"]]:
         yield found
 
 
-@pytest.fixture(scope="module")
-def docsystem(demo_lab: Lab) -> "DocsystemState":
-    """Where each agency's objects are in the document system, and its tokens (the docsystem role's record)."""
+def docsystem_of(lab: Lab) -> "DocsystemState":
     from provcloud.controller_state import state_dir
     from provcloud.docsystem_client import docsystem_state
 
-    return docsystem_state(state_dir(demo_lab.province.slug))
+    return docsystem_state(state_dir(lab.province.slug))
+
+
+@pytest.fixture(scope="module")
+def docsystem(demo_lab: Lab) -> "DocsystemState":
+    """Where each agency's objects are in the document system, and its tokens (the docsystem role's record)."""
+    return docsystem_of(demo_lab)

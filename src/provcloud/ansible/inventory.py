@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from provcloud.ansible.role_inputs import RoleInputs
 from provcloud.catalogue import MachineRole, Province, load_province
+from provcloud.catalogue.lab_peer import PeerGroup, peer_group
 from provcloud.controller_state import ControllerPaths, state_dir
 from provcloud.errors import UserError
 from provcloud.lab.paths import known_hosts, ssh_key
@@ -60,9 +61,11 @@ def lab_connection(slug: str) -> dict[str, Any]:
     }
 
 
-def province_inventory(province: Province, *, lab: bool, controller_state: Path) -> Inventory:
+def province_inventory(
+    province: Province, *, lab: bool, controller_state: Path, peer_group: PeerGroup | None = None
+) -> Inventory:
     inventory = Inventory()
-    inputs = RoleInputs(province, ControllerPaths(controller_state), lab)
+    inputs = RoleInputs(province, ControllerPaths(controller_state), lab, peer_group)
     for machine in province.service_machines:
         level = province.machine_level(machine)
         inventory.add(ROLE_GROUPS[machine.role], machine.name)
@@ -105,9 +108,11 @@ def is_lab(setting: LabSetting, slug: str) -> bool:
 
 def inventory_from_config(config_file: Path, province_value: str, lab_setting: LabSetting) -> Inventory:
     """What the plugin adds for its config file; a bad catalogue raises CatalogueError (file:line)."""
-    province = load_province(resolve_catalogue(province_value, config_file))
+    catalogue = resolve_catalogue(province_value, config_file)
+    province = load_province(catalogue)
     return province_inventory(
         province,
         lab=is_lab(lab_setting, province.slug),
         controller_state=state_dir(province.slug, project_root_of(config_file)),
+        peer_group=peer_group(province, catalogue),
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from provcloud.ansible import exchange_inputs, keepalived_inputs, lgsp_routes
 from provcloud.catalogue import MachineRole, Province, ServiceMachine
+from provcloud.catalogue.lab_peer import PeerGroup
 from provcloud.controller_state import ControllerPaths
 from provcloud.exchange import mayan
 from provcloud.service_ports import DOCSYSTEM_PORT, LGSP_PORT, POSTGRESQL_PORT
@@ -59,6 +60,19 @@ class RoleInputs:
     province: Province
     paths: ControllerPaths
     lab: bool
+    peer_group: PeerGroup | None = None
+    """The lab provinces sharing this one's national peer (catalogue/lab_peer.py), if any."""
+
+    @property
+    def axis(self) -> exchange_inputs.Axis:
+        return exchange_inputs.Axis(self.province, self.paths, self.peer_group)
+
+    def national_ca_dir(self) -> Path:
+        """The lab's stand-in national CA: the peer's province keeps it, and every province sharing
+        that peer has its nodes' national certificates signed by it."""
+        group = self.peer_group
+        owner = self.paths if group is None else ControllerPaths(self.paths.root.parent / group.peer.slug)
+        return owner.pki / "national-ca"
 
     def machines(self, role: MachineRole) -> list[ServiceMachine]:
         return self.province.machines_with_role(role)
@@ -92,9 +106,9 @@ class RoleInputs:
         inputs.update(role_inputs[machine.role](machine))
         inputs.update(keepalived_inputs.keepalived(self.province, machine))
         if machine.role is MachineRole.lgsp_node:
-            inputs.update(exchange_inputs.provincial(self.province, self.paths, machine))
+            inputs.update(exchange_inputs.provincial(self.axis, machine))
         if machine.role is MachineRole.national_peer:
-            inputs.update(exchange_inputs.national(self.province, self.paths, machine))
+            inputs.update(exchange_inputs.national(self.axis, machine))
         if machine.role in (MachineRole.docsystem_app, MachineRole.docsystem_db):
             inputs.update(self.backup_source())
         return inputs
@@ -151,7 +165,7 @@ class RoleInputs:
                 for name, port, sources in rules[machine.role]
             ]
             + keepalived_inputs.firewall_rules(self.province, machine)
-            + exchange_inputs.firewall_rules(self.province, machine)
+            + exchange_inputs.firewall_rules(self.axis, machine)
         )
 
     def common(self, machine: ServiceMachine) -> HostVars:
@@ -182,6 +196,7 @@ class RoleInputs:
             "pki_server_names": province.machine_names(machine),
             "pki_server_addresses": list(dict.fromkeys(map(str, (machine.ip, province.service_address(machine))))),
             "pki_national_ca_enabled": self.lab,
+            "pki_national_ca_dir": str(self.national_ca_dir()),
             "pki_national_ca_common_name": f"{province.national_platform.name} national CA (lab stand-in)",
             "pki_consumer_agencies": {
                 slug: consumer["org_code"] for slug, consumer in lgsp_routes.consumers(province).items()

@@ -94,6 +94,15 @@ def service_machines(province: Province) -> Iterator[Problem]:
                 (*here, "role"),
                 "national_peer is a lab stand-in: only a province with `lab: true` may declare one",
             )
+        if machine.role is MachineRole.national_peer and province.national_platform.lab_peer:
+            yield Problem(
+                (*here, "role"),
+                "a province that uses another lab's national peer (national_platform.lab_peer) declares none itself",
+            )
+    if province.national_platform.lab_peer and not province.lab:
+        yield Problem(
+            ("national_platform", "lab_peer"), "only a province with `lab: true` may use another lab's national peer"
+        )
 
 
 def addresses(province: Province) -> Iterator[Problem]:

@@ -31,6 +31,9 @@ class NationalPlatform(CatalogueModel):
     name: NameText = "NDXP"
     endpoint: HttpUrl
     """Base URL of the national peer, reached over mutual TLS from the LGSP node."""
+    lab_peer: DnsLabel | None = None
+    """Lab only: the lab province (same folder) whose `national_peer` machine stands in for the
+    national platform here, so the two labs exchange documents through one peer (docs/lab.md)."""
 
 
 class Dns(CatalogueModel):

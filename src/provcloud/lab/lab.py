@@ -7,9 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
+from pathlib import Path
 from typing import Protocol
 
 from provcloud.catalogue import Province
+from provcloud.catalogue.lab_peer import peer_group
 from provcloud.errors import UserError
 from provcloud.lab import image, machine, network, proxy
 from provcloud.lab.host import OwnedProcess, check_host, run
@@ -44,7 +46,7 @@ class Changes:
 def lab_up(province: Province, catalogue: str, report: Reporter) -> Changes:
     """Everything the plan says, created where missing; a second run changes nothing."""
     check_host()
-    plan = plan_lab(province)
+    plan = plan_lab(province, peer_group(province, Path(catalogue)))
     mirror = host_mirror(DEBIAN_SUITE)
     folder = lab_dir(plan.slug)
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,9 @@ Containment has three layers:
    host's global `ip_forward` is left alone);
 3. the lab's own nftables table drops every forwarded packet that enters or leaves one of the
    lab's bridges unless it goes bridge to bridge, and lets machines reach the host only for the
-   package proxy.
+   package proxy. The one exception is named in the catalogue: labs that share a national peer
+   (`national_platform.lab_peer`) let their nodes and that peer call each other's exchange port —
+   those two addresses, that port, the answers back — and both labs' tables carry the same rules.
 """
 
 import json
@@ -80,7 +82,7 @@ table inet {plan.nft_table} {{
 \tchain forward {{
 \t\ttype filter hook forward priority filter - 10; policy accept;
 \t\tiifname @bridges oifname @bridges accept comment "between the lab's own zones"
-\t\tiifname @bridges counter drop comment "containment: nothing from the lab leaves the host"
+{_crossing_rules(plan)}\t\tiifname @bridges counter drop comment "containment: nothing from the lab leaves the host"
 \t\toifname @bridges counter drop comment "containment: nothing from outside reaches the lab"
 \t}}
 
@@ -95,6 +97,23 @@ table inet {plan.nft_table} {{
 """
 
 
+def _crossing_rules(plan: LabPlan) -> str:
+    """Each crossing to or from another lab: new connections one way, the answers back."""
+    rules = []
+    for crossing in plan.crossings:
+        way = f'iifname "{crossing.caller_bridge}" oifname "{crossing.callee_bridge}"'
+        back = f'iifname "{crossing.callee_bridge}" oifname "{crossing.caller_bridge}"'
+        caller, callee, port = crossing.caller, crossing.callee, crossing.port
+        rules.append(
+            f'\t\t{way} ip saddr {caller} ip daddr {callee} tcp dport {port} accept comment "crossing: {crossing.what}"'
+        )
+        rules.append(
+            f"\t\t{back} ip saddr {callee} ip daddr {caller} tcp sport {port} ct state established accept "
+            f'comment "crossing: answers to {crossing.what}"'
+        )
+    return "".join(rule + "\n" for rule in rules)
+
+
 def nft_table_exists(name: str) -> bool:
     return run("nft", "list", "table", "inet", name, check=False).returncode == 0
 
@@ -104,8 +123,10 @@ def nft_table_matches(plan: LabPlan) -> bool:
     listed = run("nft", "list", "table", "inet", plan.nft_table, check=False)
     if listed.returncode != 0:
         return False
-    return all(f'"{bridge.name}"' in listed.stdout or bridge.name in listed.stdout for bridge in plan.bridges) and (
-        "containment: nothing from the lab leaves the host" in listed.stdout
+    return (
+        all(f'"{bridge.name}"' in listed.stdout or bridge.name in listed.stdout for bridge in plan.bridges)
+        and "containment: nothing from the lab leaves the host" in listed.stdout
+        and listed.stdout.count("crossing: ") == 2 * len(plan.crossings)
     )
 
 

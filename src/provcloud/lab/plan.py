@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface
 from urllib.parse import urlsplit
 
-from provcloud.catalogue import Province
+from provcloud.catalogue import MachineRole, Province, ServiceMachine
+from provcloud.catalogue.lab_peer import PeerGroup
 from provcloud.errors import UserError
 from provcloud.platform.settings import DEFAULT_ADMIN_USER
+from provcloud.service_ports import EXCHANGE_PORT
 
 ADMIN_USER = DEFAULT_ADMIN_USER
 """The admin user the plan's cloud-init creates in every machine (the stack's default; lab key only)."""
@@ -53,6 +55,20 @@ class Proxy:
 
 
 @dataclass(frozen=True)
+class Crossing:
+    """The one kind of traffic allowed between two labs: a node of a province that shares a lab's
+    national peer and that peer, each calling the other's exchange (mutual TLS) — both labs'
+    tables carry the same crossings."""
+
+    caller: IPv4Address
+    caller_bridge: str
+    callee: IPv4Address
+    callee_bridge: str
+    port: int
+    what: str
+
+
+@dataclass(frozen=True)
 class LabPlan:
     slug: str
     bridges: tuple[Bridge, ...]
@@ -65,6 +81,8 @@ class LabPlan:
     domain: str
     admin_user: str = ADMIN_USER
     operators: tuple[str, ...] = field(default_factory=tuple)
+    crossings: tuple[Crossing, ...] = field(default_factory=tuple)
+    """Traffic to and from another lab (a shared national peer); nothing else leaves the lab's bridges."""
 
     def machine(self, name: str) -> Machine:
         for machine in self.machines:
@@ -78,7 +96,9 @@ def nft_table_name(slug: str) -> str:
     return "provcloud_lab_" + slug.replace("-", "_")
 
 
-def plan_lab(province: Province) -> LabPlan:
+def plan_lab(province: Province, group: PeerGroup | None = None) -> LabPlan:
+    """The lab of `province`; `group`: the provinces sharing its national peer (catalogue.lab_peer),
+    whose nodes and peer its machines then know by name and reach on the exchange port."""
     zones = province.network.zones
     bridges = tuple(
         Bridge(
@@ -105,6 +125,10 @@ def plan_lab(province: Province) -> LabPlan:
     hosts = tuple(
         (entry.ip, (province.machine_fqdn(entry), entry.name, *entry.aliases)) for entry in province.service_machines
     )
+    crossings = _crossings(province, group) if group else ()
+    if group:
+        # Another lab's machines by their full names only: a bare `lgsp-01` stays this province's.
+        hosts += tuple((machine.ip, tuple(names)) for machine, names in _across(province, group))
     return LabPlan(
         slug=province.slug,
         bridges=bridges,
@@ -115,7 +139,32 @@ def plan_lab(province: Province) -> LabPlan:
         time_sources=tuple(province.time_sources),
         domain=province.dns.domain,
         operators=tuple(operator.login for operator in province.operators),
+        crossings=crossings,
     )
+
+
+def _across(province: Province, group: PeerGroup) -> list[tuple[ServiceMachine, list[str]]]:
+    """The other labs' machines this lab talks to: the peer (from a member), or the members' nodes
+    (from the peer's lab), with their names in their own province."""
+    if province.slug != group.peer.slug:
+        return [(group.machine, group.peer.machine_names(group.machine))]
+    return [
+        (node, member.machine_names(node))
+        for member in group.others(province)
+        for node in member.machines_with_role(MachineRole.lgsp_node)
+    ]
+
+
+def _crossings(province: Province, group: PeerGroup) -> tuple[Crossing, ...]:
+    peer = (group.machine.ip, group.peer.network.zones[group.machine.zone].bridge)
+    members = group.others(group.peer) if province.slug == group.peer.slug else (province,)
+    crossings = []
+    for member in members:
+        for node in member.machines_with_role(MachineRole.lgsp_node):
+            here = (node.ip, member.network.zones[node.zone].bridge)
+            crossings.append(Crossing(*here, *peer, EXCHANGE_PORT, f"{member.slug} {node.name} to the national peer"))
+            crossings.append(Crossing(*peer, *here, EXCHANGE_PORT, f"the national peer to {member.slug} {node.name}"))
+    return tuple(crossings)
 
 
 def _plan_proxy(province: Province, bridges: tuple[Bridge, ...]) -> Proxy:
