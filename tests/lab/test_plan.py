@@ -2,12 +2,14 @@
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
 from provcloud.catalogue import load_province
+from provcloud.catalogue.lab_peer import peer_group
 from provcloud.errors import UserError
 from provcloud.lab import host
 from provcloud.lab.dev_province import write_dev_copy
@@ -118,3 +120,46 @@ def test_missing_tools_are_named_with_their_debian_packages(monkeypatch: pytest.
         UserError, match=r"needs systemd-nspawn, debootstrap: .*apt-get install debootstrap systemd-container"
     ):
         host.check_host()
+
+
+def test_labs_that_share_a_national_peer_cross_only_between_the_nodes_and_the_peer_on_the_exchange_port() -> None:
+    """Both tables carry the same crossings, each of one address and bridge to another on 8480 and
+    the answers back; nft itself judges the ruleset when it is on this machine."""
+    plans = {}
+    for slug in ("demo", "demo2"):
+        file = ROOT / "provinces" / f"{slug}.yml"
+        province = load_province(file)
+        plans[slug] = plan_lab(province, peer_group(province, file))
+    assert plans["demo"].crossings == plans["demo2"].crossings
+    assert {
+        (str(c.caller), c.caller_bridge, str(c.callee), c.callee_bridge, c.port) for c in plans["demo"].crossings
+    } == {
+        ("198.18.24.10", "demo2-dmz", "198.19.255.10", "demo-ndxp", 8480),
+        ("198.19.255.10", "demo-ndxp", "198.18.24.10", "demo2-dmz", 8480),
+    }
+    rules = nft_ruleset(plans["demo2"])
+    forward = rules[rules.index("chain forward") : rules.index("chain input")]
+    crossing = forward.index("crossing: demo2 lgsp-01 to the national peer")
+    assert crossing < forward.index("containment: nothing from the lab leaves the host"), "crossings come first"
+    assert (
+        'iifname "demo2-dmz" oifname "demo-ndxp" ip saddr 198.18.24.10 ip daddr 198.19.255.10 tcp dport 8480 accept'
+        in forward
+    )
+    assert (
+        'iifname "demo-ndxp" oifname "demo2-dmz" ip saddr 198.19.255.10 ip daddr 198.18.24.10 tcp sport 8480 '
+        "ct state established accept" in forward
+    )
+    assert plan_lab(DEMO).crossings == (), "without the group nothing crosses"
+    if shutil.which("nft") and os.geteuid() == 0:
+        checked = subprocess.run(["nft", "-c", "-f", "-"], input=rules, capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+
+
+def test_a_lab_knows_the_other_labs_machines_it_talks_to_by_their_full_names_only() -> None:
+    file = ROOT / "provinces" / "demo2.yml"
+    second = load_province(file)
+    hosts = hosts_template(plan_lab(second, peer_group(second, file)), "")
+    assert "198.19.255.10 ndxp-peer.demo.provcloud.test ndxp.national.test\n" in hosts
+    demo_hosts = hosts_template(plan_lab(DEMO, peer_group(DEMO, ROOT / "provinces" / "demo.yml")), "")
+    assert "198.18.24.10 lgsp-01.demo2.provcloud.test lgsp.demo2.provcloud.test\n" in demo_hosts
+    assert demo_hosts.count(" lgsp-01 ") == 1, "a bare lgsp-01 stays the province's own"

@@ -19,11 +19,13 @@ ROLES = ("common", "pki", "lgsp_node", "docsystem", "postgresql", "backup", "kee
 ENTRY_POINTS: dict[MachineRole, list[tuple[str, str]]] = {
     MachineRole.lgsp_node: [("lgsp_node", "main")],
     MachineRole.national_peer: [("lgsp_node", "main")],
-    MachineRole.docsystem_app: [("docsystem", "main"), ("backup", "source")],
-    MachineRole.docsystem_db: [("postgresql", "main"), ("backup", "source")],
+    MachineRole.docsystem_app: [("docsystem", "main")],
+    MachineRole.docsystem_db: [("postgresql", "main")],
     MachineRole.backup: [("backup", "main")],
 }
 """The roles (and entry points) each machine runs besides common and pki (playbooks/*.yml)."""
+BACKED_UP = ("backup", "source")
+"""Run on the document system's machines when the province has a backup machine (playbooks/backup.yml)."""
 CARRIES_VIRTUAL_IP = ("keepalived", "main")
 """Run on the machines of a pair that declares a virtual IP (the machines with keepalived inputs,
 playbooks/keepalived.yml)."""
@@ -45,7 +47,8 @@ def machines(slug: str) -> list[tuple[str, MachineRole, dict[str, Any]]]:
 def test_every_machine_s_inputs_pass_its_roles_argument_specs(slug: str) -> None:
     for name, role, inputs in machines(slug):
         virtual_ip = [CARRIES_VIRTUAL_IP] if "keepalived_virtual_ip" in inputs else []
-        for role_name, entry in [("common", "main"), ("pki", "main"), *ENTRY_POINTS[role], *virtual_ip]:
+        backed_up = [BACKED_UP] if "backup_server" in inputs else []
+        for role_name, entry in [("common", "main"), ("pki", "main"), *ENTRY_POINTS[role], *virtual_ip, *backed_up]:
             spec = options(role_name, entry)
             provided = {key: value for key, value in inputs.items() if key in spec}
             result = ArgumentSpecValidator(spec).validate(provided)

@@ -25,6 +25,17 @@ INVENTORY = {
         "VirtualMachine": 4,  # the lab-only national peer has no VM
         "VirtualMachineClusterInstancetype": 3,
     },
+    "demo2": {  # two agencies without owner groups; no backup machine, so two platform namespaces
+        "LimitRange": 2,
+        "Namespace": 2 + 2,
+        "NetworkAttachmentDefinition": 3,
+        "NetworkPolicy": 2 * 3 + 2 * 4,
+        "ResourceQuota": 2,
+        "ValidatingAdmissionPolicy": 7,
+        "ValidatingAdmissionPolicyBinding": 7,
+        "VirtualMachine": 3,
+        "VirtualMachineClusterInstancetype": 2,
+    },
     "danang": {  # 16 provincial bodies and the 94 communes, wards and special zone of the register
         "LimitRange": 110,
         "Namespace": 110 + 3,

@@ -36,6 +36,28 @@ def _configure(province: str) -> None:
     configure(province, limit=None, tags=None, check=False)
 
 
+def _sharing_province(province: str) -> str | None:
+    """The first lab province that shares this one's national peer (demo: demo2), if any."""
+    from provcloud.catalogue.lab_peer import peer_group
+
+    file = catalogue_file(province)
+    group = peer_group(load_catalogue(file), file)
+    others = group.others(group.peer) if group and group.peer.slug == province else ()
+    return others[0].slug if others else None
+
+
+def _second_lab(province: str) -> None:
+    """The second lab province up and converged beside this one, and this province's exchange
+    converged again: its node and national peer then trust the new province's CA."""
+    second = _sharing_province(province)
+    if second is None:
+        out.print(f"no lab province shares {province}'s national peer: the letter stays inside {province}")
+        return
+    up(second)
+    configure(second, limit=None, tags=None, check=False)
+    configure(province, limit="lgsp_nodes:national_peer", tags="exchange", check=False)
+
+
 def _smoke_request(province: str) -> None:
     """One authenticated request through the LGSP node, as the first consuming agency's system."""
     from provcloud.commands.lgsp_smoke import smoke_request
@@ -51,7 +73,8 @@ def _docsystem_sample(province: str) -> None:
 
 
 def _exchange_sample(province: str) -> None:
-    """One agency sends a letter to another through the exchange node; its trace in the node's log."""
+    """One agency sends a letter to another province's agency through the nodes and the national
+    peer; its trace in every node's log."""
     from provcloud.commands.exchange_sample import send_sample_letter
 
     send_sample_letter(province)
@@ -64,7 +87,8 @@ STEPS: list[DemoStep] = [
     ("converge the service machines (playbooks/site.yml)", _configure),
     ("a request through the LGSP node, as a consuming agency", _smoke_request),
     ("a document into the shared document system, through the LGSP node", _docsystem_sample),
-    ("a letter from one agency to another through the exchange node, and its trace", _exchange_sample),
+    ("bring the second lab province up beside it, sharing the national peer", _second_lab),
+    ("a letter to the other province through the national peer, and its trace", _exchange_sample),
 ]
 
 
@@ -79,4 +103,5 @@ def demo(
     out.print("Now use the lab yourself (as root, while it is up):")
     for command, what in how_to_use(load_catalogue(catalogue_file(province))):
         out.print(f"  [bold]{command}[/]\n      {what}", soft_wrap=True)
-    out.print(f"  [bold]provcloud lab down {province}[/]\n      when you are done: removes what the lab created")
+    for lab in filter(None, (_sharing_province(province), province)):
+        out.print(f"  [bold]provcloud lab down {lab}[/]\n      when you are done: removes what the lab created")
