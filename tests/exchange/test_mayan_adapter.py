@@ -8,7 +8,14 @@ from docsystem.fake_mayan import ADMIN, FakeMayan, serving
 from exchange.conftest import FINANCE_H49, HEALTH_H29, LETTER, Axis, agency_layout
 from provcloud.edxml.model import Organ, ResponseFor, Status, StatusNotice
 from provcloud.errors import UserError
-from provcloud.exchange.mayan import INBOX, DocsystemError, DocsystemUnavailable, MayanFiling, OutboxDocument
+from provcloud.exchange.mayan import (
+    DOCUMENT_ID,
+    INBOX,
+    DocsystemError,
+    DocsystemUnavailable,
+    MayanFiling,
+    OutboxDocument,
+)
 from provcloud.exchange.outbox import package
 
 
@@ -53,3 +60,25 @@ def test_an_outbox_document_without_a_number_is_named() -> None:
     item = OutboxDocument(7, {"exchange_recipients": HEALTH_H29.organ_id, "exchange_subject": "x"}, "a.pdf", b"%PDF")
     with pytest.raises(UserError, match=r"outbox document 7 of 000.03.00.H49: metadata exchange_number is empty"):
         package(item, FINANCE_H49, {}, "Hạ Long")
+
+
+def test_a_status_reads_the_metadata_of_its_own_document_only(axis: Axis) -> None:
+    """A busy outbox is not read document by document for every notice: the node knows which
+    document it sent as which DocumentId."""
+    h49 = axis.h49
+    documents = {number: h49.outbox_document(LETTER, str(number), HEALTH_H29.organ_id) for number in range(150, 160)}
+    h49.send()
+    sent = documents[155]
+    document_id = h49.filing.metadata(sent)[DOCUMENT_ID][1]
+    h49.mayan.requests.clear()
+    h49.filing.record_status(
+        StatusNotice(
+            ResponseFor(FINANCE_H49.organ_id, "155/STC-NS", date(2026, 12, 3), document_id),
+            HEALTH_H29,
+            Status.ACCEPTED,
+            datetime(2026, 12, 4, 9, 0),
+        )
+    )
+    read = [path for method, path in h49.mayan.requests if method == "GET" and "/metadata/" in path]
+    assert read and set(read) == {f"documents/{sent}/metadata/"}, read
+    assert h49.mayan.comments[sent]

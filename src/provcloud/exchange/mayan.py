@@ -13,6 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -100,6 +101,9 @@ class MayanFiling:
         self.timeout = timeout
         self.context = context
         """For an https URL: the CAs its certificate is checked against (None: the system's)."""
+        self.sent: dict[str, int] = {}
+        """Outbox document by the DocumentId it was sent as, since this process started: a status
+        finds its document in one read instead of reading the metadata of the whole outbox."""
 
     # HTTP
 
@@ -245,17 +249,15 @@ class MayanFiling:
 
     def record_status(self, notice: StatusNotice) -> None:
         """The status on the sender's outbox document (metadata `exchange_status`) and a comment saying who set it."""
-        sender = notice.response_for.organ_id
-        for item in self.all(f"cabinets/{self.cabinet(sender, OUTBOX)}/documents/"):
-            document = int(item["id"])
+        sender, document_id = notice.response_for.organ_id, notice.response_for.document_id
+        for document in self._outbox_candidates(sender, document_id):
             values = self.metadata(document)
-            if values.get(DOCUMENT_ID, (0, ""))[1] != notice.response_for.document_id:
+            if values.get(DOCUMENT_ID, (0, ""))[1] != document_id:
                 continue
             recipients = {code.strip() for code in values.get(RECIPIENTS, (0, ""))[1].split(",")}
             if notice.sender.organ_id not in recipients:
                 raise DocsystemError(
-                    f"{notice.sender.organ_id} sent a status for {notice.response_for.document_id} but is not "
-                    "one of its recipients"
+                    f"{notice.sender.organ_id} sent a status for {document_id} but is not one of its recipients"
                 )
             self.set_metadata(document, {STATUS: f"{notice.sender.organ_id}: {notice.status.label}"})
             text = f"{notice.sender.organ_id} {notice.status.label} {notice.timestamp:%Y-%m-%d %H:%M}"
@@ -263,8 +265,19 @@ class MayanFiling:
                 text += f": {notice.description}"
             self.call("POST", f"documents/{document}/comments/", {"text": text})
             return
-        raise DocsystemError(f"no document {notice.response_for.document_id} in {sender}'s outbox for its status")
+        raise DocsystemError(f"no document {document_id} in {sender}'s outbox for its status")
+
+    def _outbox_candidates(self, sender: str, document_id: str) -> Iterator[int]:
+        """The document this process sent as `document_id` first; then (sent before a restart, or
+        since moved) every document of the sender's outbox."""
+        known = self.sent.get(document_id)
+        if known is not None:
+            yield known
+        for item in self.all(f"cabinets/{self.cabinet(sender, OUTBOX)}/documents/"):
+            if int(item["id"]) != known:
+                yield int(item["id"])
 
     def mark_sent(self, document: int, document_id: str) -> None:
         """Record on the outbox document the DocumentId it was sent as (what status notices are matched by)."""
         self.set_metadata(document, {DOCUMENT_ID: document_id})
+        self.sent[document_id] = document
