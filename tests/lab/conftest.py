@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 SLUG = "demo"
 SECOND_SLUG = "demo2"
 """The second lab province (issue 12): beside demo, sharing demo's national peer."""
+REDUNDANT_SLUG = "demo-ha"
+"""The redundant lab province (issue 13): the LGSP pair behind one virtual IP."""
 LAST_TESTS = ("test_down.py",)
 """Modules that take the lab down themselves: they run after every other lab test."""
 
@@ -184,6 +186,19 @@ def second_lab(pytestconfig: pytest.Config, demo_lab: Lab) -> Iterator[Lab]:
     again = ["configure", SLUG, "--limit", "lgsp_nodes:national_peer", "--tags", "exchange"]
     with lab_session(pytestconfig, SECOND_SLUG, then=again) as lab:
         yield lab
+
+
+@pytest.fixture(scope="session")
+def redundant_lab(pytestconfig: pytest.Config) -> Iterator[Lab]:
+    """demo-ha: the LGSP pair and its national peer, for the fault tests (their own lab: a fault
+    test must not disturb the others)."""
+    with lab_session(pytestconfig, REDUNDANT_SLUG) as lab:
+        yield lab
+
+
+def show(config: pytest.Config, text: str) -> None:
+    """A measured figure in the run's log, past pytest's output capture."""
+    _show(config, text)
 
 
 @pytest.fixture(scope="module")

@@ -44,14 +44,26 @@ class Axis:
         return [str(own), *(str(ca) for ca in others if ca.is_file())]
 
     def nodes(self) -> list[tuple[Province, ServiceMachine]]:
+        """The exchange nodes of the axis: the LGSP nodes of each province that has a document system."""
         lgsp = MachineRole.lgsp_node
-        return [(member, node) for member, _ in self.members for node in member.machines_with_role(lgsp)]
+        return [
+            (member, node)
+            for member, _ in self.members
+            if runs_exchange(member)
+            for node in member.machines_with_role(lgsp)
+        ]
 
     def national_peer(self) -> ServiceMachine | None:
         if self.group:
             return self.group.machine
         peers = self.province.machines_with_role(MachineRole.national_peer)
         return peers[0] if peers else None
+
+
+def runs_exchange(province: Province) -> bool:
+    """A province's LGSP nodes run an exchange node when it has a document system to send from and
+    file into (the redundant lab province demo-ha has none)."""
+    return bool(province.machines_with_role(MachineRole.docsystem_app))
 
 
 def signing_certificate(slug: str) -> str:
@@ -120,7 +132,7 @@ def firewall_rules(axis: Axis, machine: ServiceMachine) -> list[HostVars]:
     """A province's node answers the national peer; the national peer answers the provinces' nodes."""
     if machine.role is MachineRole.lgsp_node:
         peer = axis.national_peer()
-        callers = [f"{peer.ip}/32"] if peer else []
+        callers = [f"{peer.ip}/32"] if peer and runs_exchange(axis.province) else []
     elif machine.role is MachineRole.national_peer:
         callers = [f"{node.ip}/32" for _, node in axis.nodes()]
     else:

@@ -105,9 +105,9 @@ class RoleInputs:
         }
         inputs.update(role_inputs[machine.role](machine))
         inputs.update(keepalived_inputs.keepalived(self.province, machine))
-        if machine.role is MachineRole.lgsp_node:
+        if machine.role is MachineRole.lgsp_node and exchange_inputs.runs_exchange(self.province):
             inputs.update(exchange_inputs.provincial(self.axis, machine))
-        if machine.role is MachineRole.national_peer:
+        if machine.role is MachineRole.national_peer and self.axis.nodes():  # else no province to route to
             inputs.update(exchange_inputs.national(self.axis, machine))
         if machine.role in (MachineRole.docsystem_app, MachineRole.docsystem_db):
             inputs.update(self.backup_source())

@@ -86,6 +86,19 @@ class LineObserver:
             )
 
 
+def failure_summary(result: ConvergeResult) -> str:
+    """Which hosts failed, which could not be reached (a machine down: Ansible goes on with the
+    others), and which finished, so an operator knows what to converge again once it is back."""
+    unreachable = sorted(host for host, recap in result.hosts.items() if recap.dark)
+    failed = sorted(host for host, recap in result.hosts.items() if recap.failures and not recap.dark)
+    finished = sorted(set(result.hosts) - set(unreachable) - set(failed))
+    parts = [f"failed on {', '.join(failed)}"] if failed else []
+    parts += [f"could not reach {', '.join(unreachable)}"] if unreachable else []
+    if not parts:
+        return "failed"
+    return "; ".join(parts) + (f"; finished on {', '.join(finished)}" if finished else "")
+
+
 def recap_table(result: ConvergeResult) -> Table:
     table = Table(title="recap" + (" (check mode: nothing was changed)" if result.check else ""))
     for column in ("host", "ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored"):
@@ -161,8 +174,7 @@ def run_playbook(
     if result.output_tail:
         out.print(result.output_tail, markup=False, highlight=False, soft_wrap=True)
     if not result.succeeded:
-        failing = sorted(host for host, recap in result.hosts.items() if recap.failures or recap.dark)
-        out.print(f"[red]{action} {catalogue.slug} failed[/]" + (f" on {', '.join(failing)}" if failing else ""))
+        out.print(f"[red]{action} {catalogue.slug} {failure_summary(result)}[/]")
         raise typer.Exit(result.rc or 1)
     out.print(f"[green]✓ {catalogue.slug} {done}[/]" + (" (check mode)" if check else ""))
 

@@ -191,6 +191,12 @@ def stop(slug: str, name: str, supervisor: OwnedProcess) -> None:
     shutil.rmtree(machine_dir(slug, name), ignore_errors=True)
 
 
+def pull_plug(slug: str, name: str) -> int:
+    """Cut the machine's power: every process of it killed at once, nothing shut down cleanly (what a
+    fault test does to a machine). Its root stays mounted; `provcloud lab up` starts it again."""
+    return cgroup.kill(f"{slug}-{name}")
+
+
 def ssh(plan: LabPlan, machine: Machine, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """`command` run as the admin user over SSH with the lab's key, host keys checked strictly."""
     return subprocess.run(

@@ -122,9 +122,7 @@ def plan_lab(province: Province, group: PeerGroup | None = None) -> LabPlan:
                 fqdn=province.machine_fqdn(entry),
             )
         )
-    hosts = tuple(
-        (entry.ip, (province.machine_fqdn(entry), entry.name, *entry.aliases)) for entry in province.service_machines
-    )
+    hosts = _hosts(province)
     crossings = _crossings(province, group) if group else ()
     if group:
         # Another lab's machines by their full names only: a bare `lgsp-01` stays this province's.
@@ -141,6 +139,18 @@ def plan_lab(province: Province, group: PeerGroup | None = None) -> LabPlan:
         operators=tuple(operator.login for operator in province.operators),
         crossings=crossings,
     )
+
+
+def _hosts(province: Province) -> tuple[tuple[IPv4Address, tuple[str, ...]], ...]:
+    """A machine's FQDN and name are that machine's address; its aliases name its service, so they
+    are the pair's virtual IP when the role declares one (the rule of lgsp_routes.machine_addresses)."""
+    names: dict[IPv4Address, list[str]] = {}
+    for entry in province.service_machines:
+        names.setdefault(entry.ip, []).extend((province.machine_fqdn(entry), entry.name))
+    for entry in province.service_machines:
+        service = names.setdefault(province.service_address(entry), [])
+        service.extend(alias for alias in entry.aliases if alias not in service)
+    return tuple((address, tuple(listed)) for address, listed in names.items())
 
 
 def _across(province: Province, group: PeerGroup) -> list[tuple[ServiceMachine, list[str]]]:

@@ -1,0 +1,110 @@
+"""Failover of the LGSP pair's virtual IP on the redundant lab province demo-ha (root only; results
+in BENCHMARKS.md): the median of 5 failovers for each fault, measured as the fault tests measure
+them — a steady stream of authenticated requests at the virtual IP (a new connection every 0.1 s,
+1 s timeout) and the time from the last answer before the fault to the first answer after it.
+
+Faults: the holder's nginx killed (keepalived's health check gives the address up), the holder's
+link cut on the host (the other node stops hearing VRRP adverts). Brings demo-ha up and converges it
+when it is not up, and takes it down again then.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from provcloud.catalogue import MachineRole, load_province
+from provcloud.controller_state import state_dir
+from provcloud.gateway import call, consumer_credentials
+from provcloud.lab import failover
+from provcloud.lab.host import run
+from provcloud.lab.machine import ssh
+from provcloud.lab.plan import plan_lab
+from provcloud.lab.request_stream import Outage, RequestStream
+from provcloud.lab.state import lab_is_up
+from provcloud.lab.tenant_client import source_address, tenant_address
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVCLOUD = Path(sys.executable).parent / "provcloud"
+SLUG = "demo-ha"
+CALLER = "vp-ubnd"
+ROUNDS = 5
+ROLE = MachineRole.lgsp_node
+
+
+def provcloud(*args: str) -> None:
+    result = subprocess.run([str(PROVCLOUD), *args], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"`provcloud {' '.join(args)}` failed:\n{result.stdout[-3000:]}\n{result.stderr}")
+
+
+def main() -> None:
+    if os.geteuid() != 0:
+        print("bench/failover.py: skipped (needs root: it boots the demo-ha lab)")
+        return
+    province = load_province(ROOT / "provinces" / f"{SLUG}.yml")
+    plan = plan_lab(province)
+    brought_up = not lab_is_up(SLUG)
+    if brought_up:
+        provcloud("lab", "up", SLUG)
+        provcloud("configure", SLUG)
+    agency = province.agencies_by_slug[CALLER]
+    credentials = consumer_credentials(state_dir(SLUG), CALLER)
+    address, source = province.virtual_ips[ROLE].ip, source_address(agency)
+
+    def send() -> bool:
+        answer = call(address, "/dmdc/agencies", ca=credentials.ca, token=credentials.token, source=source,
+                      client=(credentials.certificate, credentials.private_key), timeout=1.0)  # fmt: skip
+        return answer.status == 200
+
+    nodes = [plan.machine(machine.name) for machine in province.machines_with_role(ROLE)]
+    cut: list[str] = []
+
+    def kill_nginx(holder: str) -> None:
+        ssh(plan, plan.machine(holder), "sudo -n systemctl kill --signal=SIGKILL nginx").check_returncode()
+
+    def start_nginx() -> None:
+        for node in nodes:
+            ssh(plan, node, "sudo -n systemctl start nginx").check_returncode()
+
+    def cut_link(holder: str) -> None:
+        cut.append(failover.host_link(plan, province, holder))
+        run("ip", "link", "set", cut[-1], "down")
+
+    def restore_links() -> None:
+        while cut:
+            run("ip", "link", "set", cut.pop(), "up")
+
+    faults = {
+        "nginx killed on the holder": (kill_nginx, start_nginx),
+        "the holder's link cut": (cut_link, restore_links),
+    }
+    results: dict[str, list[Outage]] = {}
+    try:
+        with tenant_address(province, source):
+            for name, (fault, repair) in faults.items():
+                for _ in range(ROUNDS):
+                    holder = failover.the_holder(plan, province, ROLE)
+                    moved, outage = failover.measure(RequestStream(send), lambda: fault(holder))  # noqa: B023
+                    repair()
+                    if not moved:
+                        raise SystemExit(f"{name}: the address answered nothing after the fault ({outage})")
+                    results.setdefault(name, []).append(outage)
+                    time.sleep(2 * failover.SETTLE)  # the repaired node passes its checks again
+    finally:
+        restore_links()
+        if brought_up:
+            provcloud("lab", "down", SLUG)
+    print(f"Failover of the LGSP virtual IP ({ROUNDS} rounds each; a request every 0.1 s, 1 s timeout)")
+    print("| fault | median s | min s | max s | failed requests (median) |")
+    print("|---|---:|---:|---:|---:|")
+    for name, outages in results.items():
+        seconds = [outage.seconds for outage in outages]
+        failed = statistics.median(outage.failed for outage in outages)
+        print(f"| {name} | {statistics.median(seconds):.1f} | {min(seconds):.1f} | {max(seconds):.1f} | {failed:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""What the fault tests and the failover bench do to a redundant pair in the lab: which machine holds
+the pair's virtual IP, the host side of a machine's link (to cut it), and one failover measured
+through a steady stream of requests (provcloud.lab.request_stream)."""
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from provcloud.catalogue import MachineRole, Province
+from provcloud.lab.machine import ssh, ssh_ready
+from provcloud.lab.plan import LabPlan
+from provcloud.lab.request_stream import Outage, RequestStream
+
+SETTLE = 3.0
+"""Seconds of answered requests before a fault, and after the address has moved."""
+
+
+def holders(plan: LabPlan, province: Province, role: MachineRole) -> list[str]:
+    """The machines of `role` that have its virtual IP on their interface now (reachable ones only)."""
+    address = province.virtual_ips[role].ip
+    found = []
+    for machine in province.machines_with_role(role):
+        entry = plan.machine(machine.name)
+        if not ssh_ready(entry):
+            continue
+        shown = ssh(plan, entry, f"ip -4 -o address show dev {province.machine_interface(machine)}", timeout=10)
+        if f" {address}/" in shown.stdout:
+            found.append(machine.name)
+    return found
+
+
+def the_holder(plan: LabPlan, province: Province, role: MachineRole, timeout: float = 15.0) -> str:
+    """The one machine holding the address; AssertionError when none or two do after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = holders(plan, province, role)
+        if len(found) == 1 or time.monotonic() > deadline:
+            if len(found) != 1:
+                raise AssertionError(f"the virtual IP of {role.value} is held by {found or 'no machine'}")
+            return found[0]
+        time.sleep(0.5)
+
+
+def host_link(plan: LabPlan, province: Province, machine: str) -> str:
+    """The host side of the machine's link: the veth nspawn put on its zone's bridge."""
+    interface = province.machine_interface(next(m for m in province.service_machines if m.name == machine))
+    index = ssh(plan, plan.machine(machine), f"cat /sys/class/net/{interface}/iflink").stdout.strip()
+    for link in Path("/sys/class/net").iterdir():
+        if (link / "ifindex").read_text().strip() == index:
+            return link.name
+    raise LookupError(f"no host link with index {index!r} for {machine}")
+
+
+def measure(requests: RequestStream, fault: Callable[[], None], timeout: float = 60.0) -> tuple[bool, Outage]:
+    """Run the stream, break something with `fault()`, wait until a request sent after it is answered
+    (or `timeout`): (answered again, the outage an agency saw)."""
+    with requests:
+        time.sleep(SETTLE)
+        broken = time.monotonic()
+        fault()
+        moved = requests.wait_answered(broken + 0.5, timeout=timeout)
+        time.sleep(SETTLE)
+    return moved, requests.outage(since=broken - 1)

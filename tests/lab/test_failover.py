@@ -1,0 +1,153 @@
+"""Fault tests on the redundant lab province demo-ha (issue 13): the LGSP pair answers agencies on one
+virtual IP that keepalived keeps on a machine whose nginx answers. Each test runs a steady stream of
+authenticated requests (an agency's system: its certificate, token and source address, a new
+connection per request) at the address, breaks the machine that holds it — its nginx killed, its
+link cut, its power cut — and reports how many requests failed and for how long; the failed machine
+comes back as the standby, and a converge while a machine is down finishes the others and names it.
+
+The tests build on each other in file order (each breaks the machine that holds the address then)."""
+
+import time
+from collections.abc import Callable, Iterator
+from ipaddress import IPv4Address
+
+import pytest
+
+from conftest import run_provcloud
+from lab.conftest import Lab, show
+from lab.gateway_calls import Consumer, tenant_addresses
+from provcloud.catalogue import MachineRole
+from provcloud.gateway import call
+from provcloud.lab import failover as failover_parts
+from provcloud.lab.host import run
+from provcloud.lab.machine import pull_plug
+from provcloud.lab.request_stream import RequestStream
+
+pytestmark = pytest.mark.lab
+
+CALLER = "vp-ubnd"
+PATH = "/dmdc/agencies"
+"""Served by the node itself: the stream measures the pair, not an upstream."""
+FAILOVER_LIMIT = 10.0
+"""Seconds of failed requests one failover may cost (the design expects about 3, docs/high-availability.md)."""
+SETTLE = failover_parts.SETTLE
+
+
+@pytest.fixture(scope="module")
+def caller(redundant_lab: Lab) -> Iterator[Consumer]:
+    with tenant_addresses(redundant_lab) as found:
+        yield found[CALLER]
+
+
+def virtual_ip(lab: Lab) -> IPv4Address:
+    return lab.province.virtual_ips[MachineRole.lgsp_node].ip
+
+
+def the_holder(lab: Lab) -> str:
+    return failover_parts.the_holder(lab.plan, lab.province, MachineRole.lgsp_node)
+
+
+def stream(lab: Lab, caller: Consumer) -> RequestStream:
+    credentials = caller.credentials
+    address = virtual_ip(lab)
+
+    def send() -> bool:
+        answer = call(address, PATH, ca=credentials.ca, client=(credentials.certificate, credentials.private_key),
+                      token=credentials.token, source=caller.source, timeout=1.0)  # fmt: skip
+        return answer.status == 200
+
+    return RequestStream(send)
+
+
+def failover(lab: Lab, caller: Consumer, config: pytest.Config, what: str, fault: Callable[[str], None]) -> str:
+    """Break the machine holding the address with `fault(machine)` while the stream runs: the
+    address must answer again within the limit, from the other node, which is returned."""
+    before = the_holder(lab)
+    moved, outage = failover_parts.measure(stream(lab, caller), lambda: fault(before))
+    show(config, f"failover, {what} on {before}: {outage}")
+    assert moved and outage.seconds <= FAILOVER_LIMIT, f"{what} on {before}: {outage} (limit {FAILOVER_LIMIT} s)"
+    after = the_holder(lab)
+    assert after != before, f"{before} still holds the address after {what}"
+    return after
+
+
+def test_the_pair_answers_on_its_one_address_held_by_one_machine(redundant_lab: Lab, caller: Consumer) -> None:
+    the_holder(redundant_lab)
+    with stream(redundant_lab, caller) as requests:
+        time.sleep(SETTLE)
+    assert requests.samples and requests.outage().failed == 0, requests.samples[-1]
+
+
+def test_a_dead_nginx_on_the_active_node_moves_the_address_and_the_node_comes_back_as_standby(
+    redundant_lab: Lab, caller: Consumer, pytestconfig: pytest.Config
+) -> None:
+    def kill_nginx(machine: str) -> None:
+        killed = redundant_lab.ssh(machine, "sudo -n systemctl kill --signal=SIGKILL nginx")
+        assert killed.returncode == 0, killed.stderr
+
+    before = the_holder(redundant_lab)
+    after = failover(redundant_lab, caller, pytestconfig, "nginx killed", kill_nginx)
+
+    # nginx back: the node passes its checks again and stays the standby (nopreempt: no second move).
+    with stream(redundant_lab, caller) as requests:
+        started = redundant_lab.ssh(before, "sudo -n systemctl start nginx")
+        assert started.returncode == 0, started.stderr
+        time.sleep(2 * SETTLE)
+    assert requests.outage().failed == 0, f"the node's return moved the address again: {requests.outage()}"
+    assert the_holder(redundant_lab) == after
+    state = redundant_lab.ssh(before, "systemctl is-active keepalived nginx")
+    assert state.stdout.split() == ["active", "active"], state.stdout
+
+
+def test_a_cut_link_of_the_active_node_moves_the_address(
+    redundant_lab: Lab, caller: Consumer, pytestconfig: pytest.Config
+) -> None:
+    cut: list[str] = []
+
+    def cut_link(machine: str) -> None:
+        cut.append(failover_parts.host_link(redundant_lab.plan, redundant_lab.province, machine))
+        run("ip", "link", "set", cut[0], "down")
+
+    try:
+        failover(redundant_lab, caller, pytestconfig, "link cut", cut_link)
+    finally:
+        for link in cut:
+            run("ip", "link", "set", link, "up")
+    # Back on the link both nodes were master for a while: VRRP settles on one, the stream answers.
+    time.sleep(SETTLE)
+    with stream(redundant_lab, caller) as requests:
+        time.sleep(SETTLE)
+    assert requests.outage().failed == 0, requests.outage()
+    the_holder(redundant_lab)
+
+
+def test_a_power_cut_moves_the_address_a_converge_names_the_machine_and_it_returns_as_standby(
+    redundant_lab: Lab, caller: Consumer, pytestconfig: pytest.Config
+) -> None:
+    slug = redundant_lab.province.slug
+    before = the_holder(redundant_lab)
+
+    def cut_power(machine: str) -> None:
+        assert pull_plug(slug, machine) > 0
+
+    after = failover(redundant_lab, caller, pytestconfig, "power cut", cut_power)
+
+    converged = redundant_lab.converge()
+    assert converged.returncode != 0, "a converge with a machine down must not report success"
+    said = converged.stdout + converged.stderr
+    assert f"could not reach {before}" in said and f"finished on {after}" in said, said[-2000:]
+    assert "Traceback" not in said
+
+    with stream(redundant_lab, caller) as requests:
+        back = run_provcloud("lab", "up", slug)
+        assert back.returncode == 0, back.stdout + back.stderr
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and redundant_lab.ssh(
+            before, "systemctl is-active nginx keepalived", timeout=10
+        ).stdout.split() != ["active", "active"]:
+            time.sleep(1)  # fmt: skip
+        time.sleep(SETTLE)
+    assert requests.outage().failed == 0, f"the machine's return broke requests: {requests.outage()}"
+    assert the_holder(redundant_lab) == after, "the returning machine took the address back"
+    again = redundant_lab.converge()
+    assert again.returncode == 0, again.stdout[-3000:]
