@@ -151,3 +151,13 @@ def test_a_power_cut_moves_the_address_a_converge_names_the_machine_and_it_retur
     assert the_holder(redundant_lab) == after, "the returning machine took the address back"
     again = redundant_lab.converge()
     assert again.returncode == 0, again.stdout[-3000:]
+
+
+def test_a_second_converge_of_the_pair_changes_nothing_and_check_mode_stays_clean(redundant_lab: Lab) -> None:
+    for args in ((), ("--check",)):
+        result = redundant_lab.converge(*args)
+        assert result.returncode == 0, result.stdout[-3000:]
+        changed = {
+            host: run["changed_tasks"] for host, run in redundant_lab.last_run().items() if run.get("changed_tasks")
+        }
+        assert not changed, f"converge {' '.join(args)} changed: {changed}"
