@@ -230,7 +230,7 @@ def attempts(lab: Lab, document: int, sender: AgencyClient) -> int:
         return 0
     query = (
         "import sqlite3, sys; row = sqlite3.connect(sys.argv[1]).execute("
-        "\"SELECT attempts FROM outbound WHERE document_id = ? AND last_error != ''\", (sys.argv[2],)).fetchone(); "
+        '"SELECT attempts FROM outbound WHERE document_id = ? AND length(last_error) > 0", (sys.argv[2],)).fetchone(); '
         "print(row[0] if row else 0)"
     )
     shown = lab.ssh(node(lab), f"sudo -n python3 -c '{query}' /var/lib/provcloud-exchange/queue.sqlite '{document_id}'")
