@@ -4,7 +4,8 @@ them — a steady stream of authenticated requests at the virtual IP (a new conn
 1 s timeout) and the time from the last answer before the fault to the first answer after it.
 
 Faults: the holder's nginx killed (keepalived's health check gives the address up), the holder's
-link cut on the host (the other node stops hearing VRRP adverts). Brings demo-ha up and converges it
+link cut on the host (the other node stops hearing VRRP adverts), the holder's power cut (every
+process of the machine killed; `provcloud lab up` starts it again between rounds). Brings demo-ha up and converges it
 when it is not up, and takes it down again then.
 """
 
@@ -20,7 +21,7 @@ from provcloud.controller_state import state_dir
 from provcloud.gateway import call, consumer_credentials
 from provcloud.lab import failover
 from provcloud.lab.host import run
-from provcloud.lab.machine import ssh
+from provcloud.lab.machine import pull_plug, ssh
 from provcloud.lab.plan import plan_lab
 from provcloud.lab.request_stream import Outage, RequestStream
 from provcloud.lab.state import lab_is_up
@@ -77,9 +78,27 @@ def main() -> None:
         while cut:
             run("ip", "link", "set", cut.pop(), "up")
 
+    cutting: list[float] = []
+    """Seconds each power cut took to kill every process of the machine (part of its outage)."""
+
+    def cut_power(holder: str) -> None:
+        started = time.monotonic()
+        pull_plug(SLUG, holder)
+        cutting.append(time.monotonic() - started)
+
+    def power_on() -> None:
+        provcloud("lab", "up", SLUG)
+        for node in nodes:
+            deadline = time.monotonic() + 120
+            while ssh(plan, node, "systemctl is-active nginx keepalived").stdout.split() != ["active", "active"]:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{node.name} did not come back within 120 s")
+                time.sleep(1)
+
     faults = {
         "nginx killed on the holder": (kill_nginx, start_nginx),
         "the holder's link cut": (cut_link, restore_links),
+        "the holder's power cut": (cut_power, power_on),
     }
     results: dict[str, list[Outage]] = {}
     try:
@@ -104,6 +123,8 @@ def main() -> None:
         seconds = [outage.seconds for outage in outages]
         failed = statistics.median(outage.failed for outage in outages)
         print(f"| {name} | {statistics.median(seconds):.1f} | {min(seconds):.1f} | {max(seconds):.1f} | {failed:.0f} |")
+    if cutting:
+        print(f"(a power cut's kill of every process took {statistics.median(cutting):.1f} s, median)")
 
 
 if __name__ == "__main__":
