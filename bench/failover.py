@@ -21,7 +21,7 @@ from provcloud.controller_state import state_dir
 from provcloud.gateway import call, consumer_credentials
 from provcloud.lab import failover
 from provcloud.lab.host import run
-from provcloud.lab.machine import pull_plug, ssh
+from provcloud.lab.machine import machine_dir, pull_plug, ssh
 from provcloud.lab.plan import plan_lab
 from provcloud.lab.request_stream import Outage, RequestStream
 from provcloud.lab.state import lab_is_up
@@ -83,11 +83,17 @@ def main() -> None:
 
     def cut_power(holder: str) -> None:
         started = time.monotonic()
-        pull_plug(SLUG, holder)
+        pull_plug(SLUG, plan.machine(holder))
         cutting.append(time.monotonic() - started)
 
     def power_on() -> None:
-        provcloud("lab", "up", SLUG)
+        try:
+            provcloud("lab", "up", SLUG)
+        except SystemExit:
+            for node in nodes:  # why a machine did not come back, before `lab down` removes the logs
+                log = machine_dir(SLUG, node.name) / "console.log"
+                print(f"--- {log}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
+            raise
         for node in nodes:
             deadline = time.monotonic() + 120
             while ssh(plan, node, "systemctl is-active nginx keepalived").stdout.split() != ["active", "active"]:

@@ -128,7 +128,7 @@ def test_a_power_cut_moves_the_address_a_converge_names_the_machine_and_it_retur
     before = the_holder(redundant_lab)
 
     def cut_power(machine: str) -> None:
-        assert pull_plug(slug, machine) > 0
+        assert pull_plug(slug, redundant_lab.plan.machine(machine)) > 0
 
     after = failover(redundant_lab, caller, pytestconfig, "power cut", cut_power)
 

@@ -191,10 +191,22 @@ def stop(slug: str, name: str, supervisor: OwnedProcess) -> None:
     shutil.rmtree(machine_dir(slug, name), ignore_errors=True)
 
 
-def pull_plug(slug: str, name: str) -> int:
+def pull_plug(slug: str, machine: Machine, timeout: float = 30.0) -> int:
     """Cut the machine's power: every process of it killed at once, nothing shut down cleanly (what a
-    fault test does to a machine). Its root stays mounted; `provcloud lab up` starts it again."""
-    return cgroup.kill(f"{slug}-{name}")
+    fault test does to a machine); how many processes. Returns once the kernel has also removed the
+    machine's link from its bridge — until then a new nspawn could not create it again. Its root
+    stays mounted; `provcloud lab up` starts it again."""
+    bridge_ports = Path("/sys/class/net", machine.bridge, "brif")
+    before = set(os.listdir(bridge_ports)) if bridge_ports.is_dir() else set()
+    killed = cgroup.kill(machine.unit)
+    deadline = time.monotonic() + timeout
+    while before and set(os.listdir(bridge_ports)) >= before:
+        if time.monotonic() > deadline:
+            raise UserError(
+                f"machine {machine.name}: its link is still on {machine.bridge} {timeout:.0f} s after the cut"
+            )
+        time.sleep(0.1)
+    return killed
 
 
 def ssh(plan: LabPlan, machine: Machine, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
