@@ -42,9 +42,16 @@ def test_the_host_forwards_only_between_the_lab_bridges(demo_lab: Lab) -> None:
     assert verdicts[0][1] == "accept" and '"oifname"' in verdicts[0][0] and '"iifname"' in verdicts[0][0], (
         "the first forward rule must accept only bridge-to-bridge traffic"
     )
-    assert [verdict for _, verdict in verdicts[1:]] == ["drop", "drop"], (
-        "everything else to or from the bridges must be dropped"
-    )
+    # Then the crossings to and from another lab (a shared national peer, catalogue/lab_peer.py): each
+    # accepts one address and bridge to another on one port, as the plan says, and nothing else.
+    crossings = [rule for rule in forward[1:] if rule.get("comment", "").startswith("crossing: ")]
+    assert len(crossings) == 2 * len(demo_lab.plan.crossings)
+    for rule, expected in zip(crossings[::2], demo_lab.plan.crossings, strict=True):
+        text = json.dumps(rule["expr"])
+        assert all(f'"{value}"' in text for value in (expected.caller, expected.callee, expected.caller_bridge))
+        assert f'"right": {expected.port}' in text and "accept" in text, text
+    rest = [verdict for rule, (_, verdict) in zip(forward[1:], verdicts[1:], strict=True) if rule not in crossings]
+    assert rest == ["drop", "drop"], "everything else to or from the bridges must be dropped"
 
 
 def test_the_proxy_listens_only_on_the_lab_bridges(demo_lab: Lab) -> None:
