@@ -11,6 +11,7 @@ from provcloud.exchange.agencies import SigningAgency
 from provcloud.exchange.mayan import STATUS
 from provcloud.exchange.queue import State
 from provcloud.exchange.transport import post
+from provcloud.message_log import trace
 
 
 def statuses(side: Province, document: int) -> list[str]:
@@ -127,3 +128,15 @@ def test_inside_one_province_agency_to_agency_goes_without_the_national_hop(axis
     [filed] = h49.mayan.cabinet_documents[inbox]
     assert h49.mayan.files[filed][0]["content"] == LETTER
     assert not axis.national_log.exists(), "the national peer saw nothing"
+
+
+def test_a_trace_across_the_nodes_shows_the_letters_way_in_order(axis: Axis) -> None:
+    """The national peer's `forwarded` is dated when it handed the letter on, so it comes between the
+    sender's `sent` and the receiver's `received` — not after, when the receiver's answer came back."""
+    h49, h29 = axis.h49, axis.h29
+    h49.outbox_document(LETTER, "126", h29.agency.organ_id)
+    h49.send()
+    h49.node.deliver_due()
+    document = queued(h49)
+    events = [(logged.entry.node, logged.entry.event.value) for logged in trace(document.document_id, axis.logs)]
+    assert events[:3] == [(h49.node.name, "sent"), (axis.national.name, "forwarded"), (h29.node.name, "received")]

@@ -61,3 +61,9 @@ def test_a_letter_to_the_other_province_is_addressed_with_its_agencys_name(tmp_p
     directory = host_vars("demo", tmp_path)["lgsp-01"]["exchange_directory"]
     assert directory["000.02.00.H98"] == "Sở Nội vụ"
     assert directory["000.02.00.H99"] == "Sở Khoa học và Công nghệ"
+
+
+def test_the_nodes_are_named_apart_across_provinces(tmp_path: Path) -> None:
+    """Both provinces have an `lgsp-01`: a trace over the nodes' logs must say whose each event is."""
+    names = {host_vars(slug, tmp_path)["lgsp-01"]["exchange_node_name"] for slug in ("demo", "demo2")}
+    assert names == {"lgsp-01.demo.provcloud.test", "lgsp-01.demo2.provcloud.test"}

@@ -84,9 +84,11 @@ def node_endpoint(province: Province, machine: ServiceMachine) -> str:
     return endpoint(province.machine_names(machine)[0])
 
 
-def common(machine: ServiceMachine) -> HostVars:
+def common(province: Province, machine: ServiceMachine) -> HostVars:
     return {
-        "exchange_node_name": machine.name,
+        # The machine's FQDN: unique across provinces, so a trace over several nodes' logs says whose
+        # `lgsp-01` each event is.
+        "exchange_node_name": province.machine_fqdn(machine),
         "exchange_port": EXCHANGE_PORT,
     }
 
@@ -95,7 +97,7 @@ def provincial(axis: Axis, machine: ServiceMachine) -> HostVars:
     province, paths = axis.province, axis.paths
     documents = province.machines_with_role(MachineRole.docsystem_app)
     return {
-        **common(machine),
+        **common(province, machine),
         "exchange_tier": "provincial",
         "exchange_endpoint": node_endpoint(province, machine),
         "exchange_national_endpoint": national_endpoint(province),
@@ -120,7 +122,7 @@ def national(axis: Axis, machine: ServiceMachine) -> HostVars:
     for member, node in axis.nodes():
         routing.setdefault(province_of(member.org_code), node_endpoint(member, node))
     return {
-        **common(machine),
+        **common(axis.province, machine),
         "exchange_tier": "national",
         "exchange_endpoint": national_endpoint(axis.province),
         "exchange_routing": routing,

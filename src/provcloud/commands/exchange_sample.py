@@ -144,7 +144,8 @@ def _print_trace(way: list[tuple[Province, str]], document_id: str) -> None:
             logs.append(log)
         found: list[Logged] = trace(document_id, logs)
     out.print(f"Trace of [bold]{document_id}[/]:")
+    width = max((len(logged.entry.node) for logged in found), default=0)
     for logged in found:
         entry = logged.entry
-        out.print(f"  {entry.at:%Y-%m-%d %H:%M:%S}  {entry.node:<10} {entry.event.value:<9} {entry.sender} → "
+        out.print(f"  {entry.at:%Y-%m-%d %H:%M:%S}  {entry.node:<{width}}  {entry.event.value:<9} {entry.sender} → "
                   f"{', '.join(entry.recipients)}  {entry.status or 'document'}  {entry.digest[:19]}")  # fmt: skip

@@ -81,8 +81,9 @@ class Node:
             message = parse(data)
         except MessageRefused as refused:
             raise Refused(refused.reason) from None
+        at = datetime.now(UTC)  # when it was handed on: the receiver's events come after, in a trace
         reply = post(endpoint, kind, to, data, context=self.tls)
-        self.log.append(entry_for(data, message, node=self.name, event=Event.FORWARDED, reason=f"to {endpoint}"))
+        self.log.append(entry_for(data, message, node=self.name, event=Event.FORWARDED, reason=f"to {endpoint}", at=at))
         return reply
 
     def receive(self, data: bytes, local: Local, recipient: SigningAgency) -> bytes:

@@ -92,7 +92,7 @@ class ProvinceSide(Strict):
 
 
 class NodeSettings(Strict):
-    node: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{0,62}$")]
+    node: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{0,252}$")]  # a host name or FQDN
     listen: Annotated[str, Field(pattern=HOST_PORT)]
     endpoint: Annotated[str, Field(pattern=HTTP_URL)]
     state_dir: AbsolutePath
