@@ -5,8 +5,8 @@ them — a steady stream of authenticated requests at the virtual IP (a new conn
 
 Faults: the holder's nginx killed (keepalived's health check gives the address up), the holder's
 link cut on the host (the other node stops hearing VRRP adverts), the holder's power cut (every
-process of the machine killed; `provcloud lab up` starts it again between rounds). Brings demo-ha up and converges it
-when it is not up, and takes it down again then.
+process of the machine killed; `provcloud lab up` starts it again between rounds). Brings demo-ha
+up and converges it when it is not up, and takes it down again then.
 """
 
 import os
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from provcloud.catalogue import MachineRole, load_province
 from provcloud.controller_state import state_dir
-from provcloud.gateway import call, consumer_credentials
+from provcloud.gateway import consumer_credentials
 from provcloud.lab import failover
 from provcloud.lab.host import run
 from provcloud.lab.machine import machine_dir, pull_plug, ssh
@@ -55,10 +55,8 @@ def main() -> None:
     credentials = consumer_credentials(state_dir(SLUG), CALLER)
     address, source = province.virtual_ips[ROLE].ip, source_address(agency)
 
-    def send() -> bool:
-        answer = call(address, "/dmdc/agencies", ca=credentials.ca, token=credentials.token, source=source,
-                      client=(credentials.certificate, credentials.private_key), timeout=1.0)  # fmt: skip
-        return answer.status == 200
+    def stream() -> RequestStream:
+        return failover.gateway_stream(address, "/dmdc/agencies", credentials, source)
 
     nodes = [plan.machine(machine.name) for machine in province.machines_with_role(ROLE)]
     cut: list[str] = []
@@ -95,11 +93,8 @@ def main() -> None:
                 print(f"--- {log}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
             raise
         for node in nodes:
-            deadline = time.monotonic() + 120
-            while ssh(plan, node, "systemctl is-active nginx keepalived").stdout.split() != ["active", "active"]:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"{node.name} did not come back within 120 s")
-                time.sleep(1)
+            if not failover.wait_active(plan, node.name, ["nginx", "keepalived"]):
+                raise SystemExit(f"{node.name} did not come back within 120 s")
 
     faults = {
         "nginx killed on the holder": (kill_nginx, start_nginx),
@@ -112,7 +107,7 @@ def main() -> None:
             for name, (fault, repair) in faults.items():
                 for _ in range(ROUNDS):
                     holder = failover.the_holder(plan, province, ROLE)
-                    moved, outage = failover.measure(RequestStream(send), lambda: fault(holder))  # noqa: B023
+                    moved, outage = failover.measure(stream(), lambda: fault(holder))  # noqa: B023
                     repair()
                     if not moved:
                         raise SystemExit(f"{name}: the address answered nothing after the fault ({outage})")

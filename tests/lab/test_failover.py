@@ -17,7 +17,6 @@ from conftest import run_provcloud
 from lab.conftest import Lab, show
 from lab.gateway_calls import Consumer, tenant_addresses
 from provcloud.catalogue import MachineRole
-from provcloud.gateway import call
 from provcloud.lab import failover as failover_parts
 from provcloud.lab.host import run
 from provcloud.lab.machine import pull_plug
@@ -48,15 +47,7 @@ def the_holder(lab: Lab) -> str:
 
 
 def stream(lab: Lab, caller: Consumer) -> RequestStream:
-    credentials = caller.credentials
-    address = virtual_ip(lab)
-
-    def send() -> bool:
-        answer = call(address, PATH, ca=credentials.ca, client=(credentials.certificate, credentials.private_key),
-                      token=credentials.token, source=caller.source, timeout=1.0)  # fmt: skip
-        return answer.status == 200
-
-    return RequestStream(send)
+    return failover_parts.gateway_stream(virtual_ip(lab), PATH, caller.credentials, caller.source)
 
 
 def failover(lab: Lab, caller: Consumer, config: pytest.Config, what: str, fault: Callable[[str], None]) -> str:
@@ -141,11 +132,7 @@ def test_a_power_cut_moves_the_address_a_converge_names_the_machine_and_it_retur
     with stream(redundant_lab, caller) as requests:
         back = run_provcloud("lab", "up", slug)
         assert back.returncode == 0, back.stdout + back.stderr
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and redundant_lab.ssh(
-            before, "systemctl is-active nginx keepalived", timeout=10
-        ).stdout.split() != ["active", "active"]:
-            time.sleep(1)  # fmt: skip
+        assert failover_parts.wait_active(redundant_lab.plan, before, ["nginx", "keepalived"]), f"{before} is not back"
         time.sleep(SETTLE)
     assert requests.outage().failed == 0, f"the machine's return broke requests: {requests.outage()}"
     assert the_holder(redundant_lab) == after, "the returning machine took the address back"

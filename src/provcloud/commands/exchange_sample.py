@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from provcloud.catalogue import MachineRole, Province
+from provcloud.catalogue import Province
 from provcloud.catalogue.lab_peer import peer_group
 from provcloud.commands.docsystem_callers import DocsystemCaller, docsystem_callers
 from provcloud.commands.validate import load_catalogue
@@ -22,6 +22,7 @@ from provcloud.edxml.model import vietnam_now
 from provcloud.errors import UserError
 from provcloud.exchange.daemon import LOG_FILE
 from provcloud.exchange.mayan import DATE, DOCUMENT_ID, INBOX, NOTATION, NUMBER, OUTBOX, RECIPIENTS, STATUS, SUBJECT
+from provcloud.gateway import lgsp_node
 from provcloud.lab.machine import ssh
 from provcloud.lab.plan import plan_lab
 from provcloud.message_log import LogBroken, Logged, trace
@@ -56,15 +57,11 @@ def parties(province_name: str) -> tuple[DocsystemCaller, DocsystemCaller, list[
     if group and group.others(province):
         other = group.others(province)[0]
         recipient = docsystem_callers(other)[0]
-        way = [(province, _node(province)), (group.peer, group.machine.name), (other, _node(other))]
+        way = [(province, lgsp_node(province).name), (group.peer, group.machine.name), (other, lgsp_node(other).name)]
         return senders[0], recipient, way
     if len(senders) < 2:
         raise UserError(f"the demo needs two consumers of the document system with source_addresses in {province.slug}")
-    return senders[0], senders[1], [(province, _node(province))]
-
-
-def _node(province: Province) -> str:
-    return province.machines_with_role(MachineRole.lgsp_node)[0].name
+    return senders[0], senders[1], [(province, lgsp_node(province).name)]
 
 
 def send_sample_letter(province_name: str) -> None:

@@ -4,9 +4,11 @@ through a steady stream of requests (provcloud.lab.request_stream)."""
 
 import time
 from collections.abc import Callable
+from ipaddress import IPv4Address
 from pathlib import Path
 
 from provcloud.catalogue import MachineRole, Province
+from provcloud.gateway import ConsumerCredentials, call
 from provcloud.lab.machine import ssh, ssh_ready
 from provcloud.lab.plan import LabPlan
 from provcloud.lab.request_stream import Outage, RequestStream
@@ -32,13 +34,38 @@ def holders(plan: LabPlan, province: Province, role: MachineRole) -> list[str]:
 def the_holder(plan: LabPlan, province: Province, role: MachineRole, timeout: float = 15.0) -> str:
     """The one machine holding the address; AssertionError when none or two do after `timeout`."""
     deadline = time.monotonic() + timeout
-    while True:
-        found = holders(plan, province, role)
-        if len(found) == 1 or time.monotonic() > deadline:
-            if len(found) != 1:
-                raise AssertionError(f"the virtual IP of {role.value} is held by {found or 'no machine'}")
-            return found[0]
+    found = holders(plan, province, role)
+    while len(found) != 1 and time.monotonic() < deadline:
         time.sleep(0.5)
+        found = holders(plan, province, role)
+    if len(found) != 1:
+        raise AssertionError(f"the virtual IP of {role.value} is held by {found or 'no machine'}")
+    return found[0]
+
+
+def gateway_stream(
+    address: IPv4Address, path: str, credentials: ConsumerCredentials, source: IPv4Address
+) -> RequestStream:
+    """GETs of `path` at `address` as an agency's system (its certificate, token and source address),
+    each answered with 200 or counted failed after a 1 s timeout."""
+
+    def send() -> bool:
+        answer = call(address, path, ca=credentials.ca, client=(credentials.certificate, credentials.private_key),
+                      token=credentials.token, source=source, timeout=1.0)  # fmt: skip
+        return answer.status == 200
+
+    return RequestStream(send)
+
+
+def wait_active(plan: LabPlan, machine: str, units: list[str], timeout: float = 120.0) -> bool:
+    """Whether every one of `units` is active on the machine within `timeout` (it may be booting)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        shown = ssh(plan, plan.machine(machine), f"systemctl is-active {' '.join(units)}", timeout=10)
+        if shown.stdout.split() == ["active"] * len(units):
+            return True
+        time.sleep(1)
+    return False
 
 
 def host_link(plan: LabPlan, province: Province, machine: str) -> str:
