@@ -21,7 +21,7 @@ from provcloud.controller_state import state_dir
 from provcloud.gateway import consumer_credentials
 from provcloud.lab import failover
 from provcloud.lab.host import run
-from provcloud.lab.machine import machine_dir, pull_plug, ssh
+from provcloud.lab.machine import host_links, machine_dir, pull_plug, ssh
 from provcloud.lab.plan import plan_lab
 from provcloud.lab.request_stream import Outage, RequestStream
 from provcloud.lab.state import lab_is_up
@@ -69,8 +69,9 @@ def main() -> None:
             ssh(plan, node, "sudo -n systemctl start nginx").check_returncode()
 
     def cut_link(holder: str) -> None:
-        cut.append(failover.host_link(plan, province, holder))
-        run("ip", "link", "set", cut[-1], "down")
+        for link in host_links(plan.machine(holder)):
+            run("ip", "link", "set", link, "down")
+            cut.append(link)
 
     def restore_links() -> None:
         while cut:
@@ -81,7 +82,7 @@ def main() -> None:
 
     def cut_power(holder: str) -> None:
         started = time.monotonic()
-        pull_plug(SLUG, plan.machine(holder))
+        pull_plug(plan.machine(holder))
         cutting.append(time.monotonic() - started)
 
     def power_on() -> None:

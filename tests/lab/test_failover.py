@@ -19,7 +19,7 @@ from lab.gateway_calls import Consumer, tenant_addresses
 from provcloud.catalogue import MachineRole
 from provcloud.lab import failover as failover_parts
 from provcloud.lab.host import run
-from provcloud.lab.machine import pull_plug
+from provcloud.lab.machine import host_links, pull_plug
 from provcloud.lab.request_stream import RequestStream
 
 pytestmark = pytest.mark.lab
@@ -96,8 +96,9 @@ def test_a_cut_link_of_the_active_node_moves_the_address(
     cut: list[str] = []
 
     def cut_link(machine: str) -> None:
-        cut.append(failover_parts.host_link(redundant_lab.plan, redundant_lab.province, machine))
-        run("ip", "link", "set", cut[0], "down")
+        cut.extend(host_links(redundant_lab.plan.machine(machine)))
+        for link in cut:
+            run("ip", "link", "set", link, "down")
 
     try:
         failover(redundant_lab, caller, pytestconfig, "link cut", cut_link)
@@ -119,7 +120,7 @@ def test_a_power_cut_moves_the_address_a_converge_names_the_machine_and_it_retur
     before = the_holder(redundant_lab)
 
     def cut_power(machine: str) -> None:
-        assert pull_plug(slug, redundant_lab.plan.machine(machine)) > 0
+        assert pull_plug(redundant_lab.plan.machine(machine)) > 0
 
     after = failover(redundant_lab, caller, pytestconfig, "power cut", cut_power)
 

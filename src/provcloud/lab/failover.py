@@ -5,7 +5,6 @@ through a steady stream of requests (provcloud.lab.request_stream)."""
 import time
 from collections.abc import Callable
 from ipaddress import IPv4Address
-from pathlib import Path
 
 from provcloud.catalogue import MachineRole, Province
 from provcloud.gateway import ConsumerCredentials, call
@@ -66,16 +65,6 @@ def wait_active(plan: LabPlan, machine: str, units: list[str], timeout: float = 
             return True
         time.sleep(1)
     return False
-
-
-def host_link(plan: LabPlan, province: Province, machine: str) -> str:
-    """The host side of the machine's link: the veth nspawn put on its zone's bridge."""
-    interface = province.machine_interface(next(m for m in province.service_machines if m.name == machine))
-    index = ssh(plan, plan.machine(machine), f"cat /sys/class/net/{interface}/iflink").stdout.strip()
-    for link in Path("/sys/class/net").iterdir():
-        if (link / "ifindex").read_text().strip() == index:
-            return link.name
-    raise LookupError(f"no host link with index {index!r} for {machine}")
 
 
 def measure(requests: RequestStream, fault: Callable[[], None], timeout: float = 60.0) -> tuple[bool, Outage]:

@@ -1,6 +1,7 @@
 """One lab machine: an overlay on the base image, seeded with the plan's cloud-init before its first
 boot, booted by systemd-nspawn under a supervisor the lab owns (by PID)."""
 
+import json
 import os
 import shutil
 import socket
@@ -191,21 +192,33 @@ def stop(slug: str, name: str, supervisor: OwnedProcess) -> None:
     shutil.rmtree(machine_dir(slug, name), ignore_errors=True)
 
 
-def pull_plug(slug: str, machine: Machine, timeout: float = 30.0) -> int:
+def host_links(machine: Machine) -> list[str]:
+    """The host side of each of the machine's links (the veths nspawn put on its bridge), asked of the
+    kernel inside the machine's network namespace: each veth there names its peer's index. (Netlink,
+    not /sys/class/net: sysfs shows the namespace of whoever mounted it, not of the reader.)"""
+    payload = cgroup.machine_cgroups(machine.unit)[0] / "payload"
+    pids = [line for procs in payload.rglob("cgroup.procs") for line in procs.read_text().split()]
+    if not pids:
+        return []
+    inside = json.loads(run("nsenter", f"--target={pids[0]}", "--net", "ip", "-json", "link").stdout)
+    peers = {link["link_index"] for link in inside if "link_index" in link}
+    on_host = json.loads(run("ip", "-json", "link").stdout)
+    return [link["ifname"] for link in on_host if link["ifindex"] in peers]
+
+
+def pull_plug(machine: Machine) -> int:
     """Cut the machine's power: every process of it killed at once, nothing shut down cleanly (what a
-    fault test does to a machine); how many processes. Returns once the kernel has also removed the
-    machine's link from its bridge — until then a new nspawn could not create it again. Its root
+    fault test does to a machine); how many processes. Its links go with it: a killed machine's network
+    namespace outlives its processes by seconds to minutes (the kernel tears it down in the background),
+    and meanwhile its kernel would still answer ARP for the addresses it held — a virtual IP too — which
+    no machine that lost its power does. Deleting the host side of a veth deletes both ends. Its root
     stays mounted; `provcloud lab up` starts it again."""
-    bridge_ports = Path("/sys/class/net", machine.bridge, "brif")
-    before = set(os.listdir(bridge_ports)) if bridge_ports.is_dir() else set()
+    links = host_links(machine)
     killed = cgroup.kill(machine.unit)
-    deadline = time.monotonic() + timeout
-    while before and set(os.listdir(bridge_ports)) >= before:
-        if time.monotonic() > deadline:
-            raise UserError(
-                f"machine {machine.name}: its link is still on {machine.bridge} {timeout:.0f} s after the cut"
-            )
-        time.sleep(0.1)
+    for link in links:
+        run("ip", "link", "delete", link, check=False)  # gone already if the namespace went first
+    if left := [link for link in links if Path("/sys/class/net", link).exists()]:
+        raise UserError(f"machine {machine.name}: could not delete its links {', '.join(left)} after the cut")
     return killed
 
 
