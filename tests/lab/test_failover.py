@@ -7,6 +7,7 @@ comes back as the standby, and a converge while a machine is down finishes the o
 
 The tests build on each other in file order (each breaks the machine that holds the address then)."""
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Address
@@ -67,6 +68,42 @@ def test_the_pair_answers_on_its_one_address_held_by_one_machine(redundant_lab: 
     with stream(redundant_lab, caller) as requests:
         time.sleep(SETTLE)
     assert requests.samples and requests.outage().failed == 0, requests.samples[-1]
+
+
+def vrrp_packets(lab: Lab, machine: str) -> int:
+    """What the machine's VRRP firewall rule has let in so far (its counter)."""
+    listing = lab.ssh(machine, "sudo -n nft -j list chain inet provcloud_common input")
+    assert listing.returncode == 0, listing.stderr
+    rules = [entry["rule"] for entry in json.loads(listing.stdout)["nftables"] if "rule" in entry]
+    counted = [
+        item["counter"]["packets"]
+        for rule in rules
+        if rule.get("comment", "").startswith("VRRP from")
+        for item in rule["expr"]
+        if "counter" in item
+    ]
+    assert len(counted) == 1, f"{machine}: not one counted VRRP rule in {rules}"
+    return int(counted[0])
+
+
+def test_the_standby_hears_the_holder_through_its_vrrp_rule(redundant_lab: Lab) -> None:
+    """The adverts pass the firewall's own rule, not some wider one: on the standby its counter grows
+    by about one advert a second."""
+    holder = the_holder(redundant_lab)
+    standby = next(m.name for m in redundant_lab.province.machines_with_role(MachineRole.lgsp_node) if m.name != holder)
+    before = vrrp_packets(redundant_lab, standby)
+    time.sleep(3)
+    assert vrrp_packets(redundant_lab, standby) >= before + 2
+
+
+def test_the_pairs_name_is_its_virtual_ip_for_the_machines_that_call_it(redundant_lab: Lab) -> None:
+    """The national peer (and every other machine) finds the pair by its alias, at the virtual IP."""
+    node = redundant_lab.province.machines_with_role(MachineRole.lgsp_node)[0]
+    peer = redundant_lab.province.machines_with_role(MachineRole.national_peer)[0]
+    for alias in node.aliases:
+        found = redundant_lab.ssh(peer.name, f"getent ahostsv4 {alias}")
+        assert found.returncode == 0, f"{peer.name} cannot resolve {alias}: {found.stderr}"
+        assert {line.split()[0] for line in found.stdout.splitlines()} == {str(virtual_ip(redundant_lab))}, found.stdout
 
 
 def test_a_dead_nginx_on_the_active_node_moves_the_address_and_the_node_comes_back_as_standby(

@@ -45,5 +45,5 @@ def test_nft_accepts_the_ruleset_of(host: str, tmp_path: Path) -> None:
 def test_vrrp_is_accepted_from_the_peer_only(tmp_path: Path) -> None:
     text = ruleset("lgsp-01", tmp_path).read_text(encoding="utf-8")
     assert "elements = { 10.48.0.12/32 }" in text
-    assert 'meta l4proto vrrp accept comment "VRRP from the other lgsp_node machines (keepalived)"' in text
+    assert 'meta l4proto vrrp counter accept comment "VRRP from the other lgsp_node machines (keepalived)"' in text
     assert "vrrp" not in ruleset("docsys-db-01", tmp_path).read_text(encoding="utf-8")
