@@ -20,8 +20,7 @@ from provcloud.catalogue import MachineRole, load_province
 from provcloud.controller_state import state_dir
 from provcloud.gateway import consumer_credentials
 from provcloud.lab import failover
-from provcloud.lab.host import run
-from provcloud.lab.machine import host_links, machine_dir, pull_plug, ssh
+from provcloud.lab.machine import machine_dir, pull_plug, ssh
 from provcloud.lab.plan import plan_lab
 from provcloud.lab.request_stream import Outage, RequestStream
 from provcloud.lab.state import lab_is_up
@@ -69,13 +68,10 @@ def main() -> None:
             ssh(plan, node, "sudo -n systemctl start nginx").check_returncode()
 
     def cut_link(holder: str) -> None:
-        for link in host_links(plan.machine(holder)):
-            run("ip", "link", "set", link, "down")
-            cut.append(link)
+        failover.cut_links(plan.machine(holder), cut)
 
     def restore_links() -> None:
-        while cut:
-            run("ip", "link", "set", cut.pop(), "up")
+        failover.restore_links(cut)
 
     cutting: list[float] = []
     """Seconds each power cut took to kill every process of the machine (part of its outage)."""

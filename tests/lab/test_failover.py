@@ -19,8 +19,7 @@ from lab.conftest import Lab, show
 from lab.gateway_calls import Consumer, tenant_addresses
 from provcloud.catalogue import MachineRole
 from provcloud.lab import failover as failover_parts
-from provcloud.lab.host import run
-from provcloud.lab.machine import host_links, pull_plug
+from provcloud.lab.machine import pull_plug
 from provcloud.lab.request_stream import RequestStream
 
 pytestmark = pytest.mark.lab
@@ -133,15 +132,12 @@ def test_a_cut_link_of_the_active_node_moves_the_address(
     cut: list[str] = []
 
     def cut_link(machine: str) -> None:
-        cut.extend(host_links(redundant_lab.plan.machine(machine)))
-        for link in cut:
-            run("ip", "link", "set", link, "down")
+        failover_parts.cut_links(redundant_lab.plan.machine(machine), cut)
 
     try:
         failover(redundant_lab, caller, pytestconfig, "link cut", cut_link)
     finally:
-        for link in cut:
-            run("ip", "link", "set", link, "up")
+        failover_parts.restore_links(cut)
     # Back on the link both nodes were master for a while: VRRP settles on one, the stream answers.
     time.sleep(SETTLE)
     with stream(redundant_lab, caller) as requests:

@@ -8,8 +8,9 @@ from ipaddress import IPv4Address
 
 from provcloud.catalogue import MachineRole, Province
 from provcloud.gateway import ConsumerCredentials, call
-from provcloud.lab.machine import ssh, ssh_ready
-from provcloud.lab.plan import LabPlan
+from provcloud.lab.host import run
+from provcloud.lab.machine import host_links, ssh, ssh_ready
+from provcloud.lab.plan import LabPlan, Machine
 from provcloud.lab.request_stream import Outage, RequestStream
 
 SETTLE = 3.0
@@ -65,6 +66,20 @@ def wait_active(plan: LabPlan, machine: str, units: list[str], timeout: float = 
             return True
         time.sleep(1)
     return False
+
+
+def cut_links(machine: Machine, cut: list[str]) -> None:
+    """Set the host side of the machine's links down (the other node stops hearing its adverts),
+    each remembered in `cut` as soon as it is down, for `restore_links`."""
+    for link in host_links(machine):
+        run("ip", "link", "set", link, "down")
+        cut.append(link)
+
+
+def restore_links(cut: list[str]) -> None:
+    """Set every link `cut_links` cut up again (and forget it)."""
+    while cut:
+        run("ip", "link", "set", cut.pop(), "up")
 
 
 def measure(requests: RequestStream, fault: Callable[[], None], timeout: float = 60.0) -> tuple[bool, Outage]:
