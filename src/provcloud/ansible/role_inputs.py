@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provcloud.ansible import exchange_inputs, keepalived_inputs, lgsp_routes
+from provcloud.ansible import database_ha_inputs, exchange_inputs, keepalived_inputs, lgsp_routes
 from provcloud.catalogue import MachineRole, Province, ServiceMachine
 from provcloud.catalogue.lab_peer import PeerGroup
 from provcloud.controller_state import ControllerPaths
@@ -64,6 +64,10 @@ class RoleInputs:
     """The lab provinces sharing this one's national peer (catalogue/lab_peer.py), if any."""
 
     @property
+    def replicated_database(self) -> database_ha_inputs.ReplicatedDatabase:
+        return database_ha_inputs.ReplicatedDatabase(self.province, self.paths)
+
+    @property
     def axis(self) -> exchange_inputs.Axis:
         return exchange_inputs.Axis(self.province, self.paths, self.peer_group)
 
@@ -105,6 +109,8 @@ class RoleInputs:
         }
         inputs.update(role_inputs[machine.role](machine))
         inputs.update(keepalived_inputs.keepalived(self.province, machine))
+        inputs.update(self.replicated_database.etcd(machine))
+        inputs.update(self.replicated_database.patroni(machine))
         if machine.role is MachineRole.lgsp_node and exchange_inputs.runs_exchange(self.province):
             inputs.update(exchange_inputs.provincial(self.axis, machine))
         if machine.role is MachineRole.national_peer and self.axis.nodes():  # else no province to route to
@@ -148,6 +154,8 @@ class RoleInputs:
             MachineRole.docsystem_db: [
                 ("PostgreSQL from the document system's application", POSTGRESQL_PORT,
                  [_cidr(app) for app in self.machines(MachineRole.docsystem_app)]),
+                ("PostgreSQL replication from the other database machines", POSTGRESQL_PORT,
+                 [_cidr(db) for db in self.machines(MachineRole.docsystem_db) if db != machine]),
             ],
             MachineRole.docsystem_app: [
                 ("document system (HTTPS) from the LGSP node and management", DOCSYSTEM_PORT,
@@ -165,6 +173,7 @@ class RoleInputs:
                 for name, port, sources in rules[machine.role]
             ]
             + keepalived_inputs.firewall_rules(self.province, machine)
+            + self.replicated_database.firewall_rules(machine)
             + exchange_inputs.firewall_rules(self.axis, machine)
         )
 
@@ -284,11 +293,25 @@ class RoleInputs:
             "postgresql_port": POSTGRESQL_PORT,
             "postgresql_listen_addresses": ["localhost", str(machine.ip)],
         }
+        replicated = self.replicated_database
+        users: list[HostVars] = []
+        if replicated.replicated:
+            # The standby streams, and a former primary rewinds, from the other database machines only.
+            peers = [_cidr(server) for server in replicated.servers if server != machine]
+            inputs["postgresql_manager"] = "patroni"
+            users += [
+                {"name": database_ha_inputs.REPLICATION_USER, "databases": ["replication"], "sources": peers,
+                 "password_file": str(self.paths.database_password(database_ha_inputs.REPLICATION_USER))},
+                {"name": database_ha_inputs.REWIND_USER, "databases": ["postgres"], "sources": peers,
+                 "password_file": str(self.paths.database_password(database_ha_inputs.REWIND_USER))},
+            ]  # fmt: skip
+            inputs["postgresql_dependent_users"] = users
         database = self.docsystem_database()
         if database is not None:
             applications = [_cidr(app) for app in self.machines(MachineRole.docsystem_app)]
             inputs |= {
                 "postgresql_dependent_users": [
+                    *users,
                     {
                         "name": database.user,
                         "databases": [database.name],
@@ -296,7 +319,7 @@ class RoleInputs:
                         "password_file": str(database.password_file),
                         # A restore logs in as this role from the postgres account (backup role).
                         "local_system_users": [RESTORE_SYSTEM_USER] if self.first(MachineRole.backup) else [],
-                    }
+                    },
                 ],
                 "postgresql_dependent_databases": [{"name": database.name, "owner": database.user}],
             }
