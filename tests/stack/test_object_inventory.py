@@ -36,15 +36,16 @@ INVENTORY = {
         "VirtualMachine": 3,
         "VirtualMachineClusterInstancetype": 2,
     },
-    "demo-ha": {  # two agencies, the LGSP pair (its one platform namespace); the national peer has no VM
+    "demo-ha": {  # two agencies; the LGSP pair, the database pair and the backup machine (three platform
+        # namespaces: dmz, data, mgmt); the national peer has no VM
         "LimitRange": 2,
-        "Namespace": 2 + 1,
-        "NetworkAttachmentDefinition": 1,
-        "NetworkPolicy": 2 * 3 + 1 * 4,
+        "Namespace": 2 + 3,
+        "NetworkAttachmentDefinition": 3,
+        "NetworkPolicy": 2 * 3 + 3 * 4,
         "ResourceQuota": 2,
         "ValidatingAdmissionPolicy": 7,
         "ValidatingAdmissionPolicyBinding": 7,
-        "VirtualMachine": 2,
+        "VirtualMachine": 5,
         "VirtualMachineClusterInstancetype": 1,
     },
     "danang": {  # 16 provincial bodies and the 94 communes, wards and special zone of the register

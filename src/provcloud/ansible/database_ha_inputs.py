@@ -12,6 +12,7 @@ from typing import Any
 
 from provcloud.catalogue import MachineRole, Province, ServiceMachine
 from provcloud.controller_state import ControllerPaths
+from provcloud.service_ports import POSTGRESQL_PORT
 
 HostVars = dict[str, Any]
 
@@ -122,6 +123,8 @@ class ReplicatedDatabase:
         if self.replicated and machine in self.servers:
             peers = [f"{server.ip}/32" for server in self.servers if server != machine]
             rules += [
+                {"name": "PostgreSQL replication from the other database machines", "protocol": "tcp",
+                 "port": POSTGRESQL_PORT, "sources": peers},
                 {"name": "Patroni REST API from the other database machines", "protocol": "tcp",
                  "port": PATRONI_API_PORT, "sources": peers},
             ]  # fmt: skip

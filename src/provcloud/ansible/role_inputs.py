@@ -154,8 +154,6 @@ class RoleInputs:
             MachineRole.docsystem_db: [
                 ("PostgreSQL from the document system's application", POSTGRESQL_PORT,
                  [_cidr(app) for app in self.machines(MachineRole.docsystem_app)]),
-                ("PostgreSQL replication from the other database machines", POSTGRESQL_PORT,
-                 [_cidr(db) for db in self.machines(MachineRole.docsystem_db) if db != machine]),
             ],
             MachineRole.docsystem_app: [
                 ("document system (HTTPS) from the LGSP node and management", DOCSYSTEM_PORT,
