@@ -41,7 +41,7 @@ def test_a_single_database_machine_gets_no_store_and_no_patroni() -> None:
     found = inventory(DEMO)
     assert "etcd" not in found.groups
     for inputs in found.host_vars.values():
-        assert not prefixed(inputs, "etcd_") and not prefixed(inputs, "patroni_") and not prefixed(inputs, "vip_manager_")
+        assert not any(prefixed(inputs, prefix) for prefix in ("etcd_", "patroni_", "vip_manager_"))
     assert found.host_vars["docsys-db-01"].get("postgresql_manager", "debian") == "debian"
 
 
