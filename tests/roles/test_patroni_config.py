@@ -43,7 +43,7 @@ def test_the_member_names_the_store_the_cluster_and_the_synchronous_level(tmp_pa
     # Debian's wrappers read the cluster from the scope.
     assert config["scope"] == "15-main"
     assert config["name"] == "docsys-db-01.demo-ha.provcloud.test"
-    assert config["etcd3"]["hosts"] == ["198.18.34.11:2379", "198.18.34.12:2379", "198.18.35.11:2379"]
+    assert config["etcd"]["hosts"] == ["198.18.34.11:2379", "198.18.34.12:2379", "198.18.35.11:2379"]
     assert config["bootstrap"]["dcs"]["synchronous_mode"] is True
     assert config["bootstrap"]["dcs"]["synchronous_mode_strict"] is False
     assert config["postgresql"]["connect_address"] == "198.18.34.11:5432"

@@ -36,17 +36,18 @@ INVENTORY = {
         "VirtualMachine": 3,
         "VirtualMachineClusterInstancetype": 2,
     },
-    "demo-ha": {  # two agencies; the LGSP pair, the database pair and the backup machine (three platform
-        # namespaces: dmz, data, mgmt); the national peer has no VM
+    "demo-ha": {  # two agencies; the LGSP pair, the application, the database pair and the backup
+        # machine (platform namespaces lgsp, docsystem, backup; an attachment per zone with a VM: dmz,
+        # app, data, mgmt); the national peer has no VM
         "LimitRange": 2,
         "Namespace": 2 + 3,
-        "NetworkAttachmentDefinition": 3,
+        "NetworkAttachmentDefinition": 4,
         "NetworkPolicy": 2 * 3 + 3 * 4,
         "ResourceQuota": 2,
         "ValidatingAdmissionPolicy": 7,
         "ValidatingAdmissionPolicyBinding": 7,
-        "VirtualMachine": 5,
-        "VirtualMachineClusterInstancetype": 1,
+        "VirtualMachine": 6,
+        "VirtualMachineClusterInstancetype": 2,
     },
     "danang": {  # 16 provincial bodies and the 94 communes, wards and special zone of the register
         "LimitRange": 110,

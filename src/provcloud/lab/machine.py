@@ -222,28 +222,29 @@ def pull_plug(machine: Machine) -> int:
     return killed
 
 
+def ssh_argv(plan: LabPlan, machine: Machine, command: str) -> list[str]:
+    """The ssh command line that runs `command` as the admin user with the lab's key, host keys checked strictly."""
+    return [
+        "ssh",
+        "-i",
+        str(ssh_key(plan.slug)),
+        "-o",
+        f"UserKnownHostsFile={known_hosts(plan.slug)}",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=10",
+        f"{plan.admin_user}@{machine.address.ip}",
+        command,
+    ]
+
+
 def ssh(plan: LabPlan, machine: Machine, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """`command` run as the admin user over SSH with the lab's key, host keys checked strictly."""
+    """`command` run over SSH (`ssh_argv`), its output captured."""
     return subprocess.run(
-        [
-            "ssh",
-            "-i",
-            str(ssh_key(plan.slug)),
-            "-o",
-            f"UserKnownHostsFile={known_hosts(plan.slug)}",
-            "-o",
-            "StrictHostKeyChecking=yes",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "ConnectTimeout=10",
-            f"{plan.admin_user}@{machine.address.ip}",
-            command,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+        ssh_argv(plan, machine, command), capture_output=True, text=True, timeout=timeout, check=False
     )
 
 

@@ -68,13 +68,7 @@ class RequestStream:
         return any(sample.ok for sample in list(self.samples) if sample.at >= moment)
 
     def outage(self, since: float = 0.0) -> Outage:
-        samples = [sample for sample in list(self.samples) if sample.at >= since]
-        failed = [index for index, sample in enumerate(samples) if not sample.ok]
-        if not failed:
-            return Outage(len(samples), 0, 0.0)
-        before = next((samples[i].at for i in range(failed[0] - 1, -1, -1) if samples[i].ok), samples[0].at)
-        after = next((samples[i].at for i in range(failed[-1] + 1, len(samples)) if samples[i].ok), samples[-1].at)
-        return Outage(len(samples), len(failed), after - before)
+        return outage_of(list(self.samples), since)
 
     def wait_answered(self, moment: float, timeout: float) -> bool:
         """Whether a request sent after `moment` was answered within `timeout` seconds."""
@@ -84,3 +78,14 @@ class RequestStream:
                 return True
             time.sleep(self.interval)
         return False
+
+
+def outage_of(samples: list[Sample], since: float = 0.0) -> Outage:
+    """The outage `samples` (in the order sent) show from `since` on."""
+    samples = [sample for sample in samples if sample.at >= since]
+    failed = [index for index, sample in enumerate(samples) if not sample.ok]
+    if not failed:
+        return Outage(len(samples), 0, 0.0)
+    before = next((samples[i].at for i in range(failed[0] - 1, -1, -1) if samples[i].ok), samples[0].at)
+    after = next((samples[i].at for i in range(failed[-1] + 1, len(samples)) if samples[i].ok), samples[-1].at)
+    return Outage(len(samples), len(failed), after - before)

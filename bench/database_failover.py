@@ -1,0 +1,98 @@
+"""The replicated document database on the redundant lab province demo-ha (root only; results in
+BENCHMARKS.md), measured as its fault test measures it — the document system itself committing a
+row every 0.1 s through the database's one address (provcloud.lab.database_failover):
+
+- failover: the median of 5 power cuts of the primary (every process killed, its links deleted),
+  from the last committed write before the cut to the first after it; `provcloud lab up` starts
+  the machine again between rounds and it rejoins as the standby;
+- the cost of synchronous replication: one writer committing as fast as it can for 20 s with
+  Patroni's `synchronous_mode` on (security level 4), then off (levels 1-3), in the same run.
+
+Brings demo-ha up and converges it when it is not up, and takes it down again then.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from provcloud.catalogue import MachineRole, load_province
+from provcloud.lab import database_failover as database
+from provcloud.lab.failover import SETTLE
+from provcloud.lab.machine import pull_plug
+from provcloud.lab.plan import plan_lab
+from provcloud.lab.request_stream import Outage
+from provcloud.lab.state import lab_is_up
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVCLOUD = Path(sys.executable).parent / "provcloud"
+SLUG = "demo-ha"
+ROUNDS = 5
+THROUGHPUT_SECONDS = 20.0
+
+
+def provcloud(*args: str) -> None:
+    result = subprocess.run([str(PROVCLOUD), *args], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"`provcloud {' '.join(args)}` failed:\n{result.stdout[-3000:]}\n{result.stderr}")
+
+
+def main() -> None:
+    if os.geteuid() != 0:
+        print("bench/database_failover.py: skipped (needs root: it boots the demo-ha lab)")
+        return
+    province = load_province(ROOT / "provinces" / f"{SLUG}.yml")
+    plan = plan_lab(province)
+    (application,) = [machine.name for machine in province.machines_with_role(MachineRole.docsystem_app)]
+    brought_up = not lab_is_up(SLUG)
+    if brought_up:
+        provcloud("lab", "up", SLUG)
+        provcloud("configure", SLUG)
+    outages: list[Outage] = []
+    rates: dict[bool, float] = {}
+    try:
+        for _ in range(ROUNDS):
+            primary = database.leader(plan, province)
+            with database.WriteStream(plan, application, duration=3 * SETTLE + 40) as writes:
+                time.sleep(SETTLE)
+                broken = time.monotonic()
+                pull_plug(plan.machine(primary))
+                if not writes.wait_written(broken + 0.5, timeout=40):
+                    raise SystemExit(f"no write was committed within 40 s of the power cut of {primary}")
+            outage = writes.outage(since=broken - 1)
+            lost = set(writes.acknowledged) - database.committed_rows(plan, application)
+            if lost:
+                raise SystemExit(f"{len(lost)} committed writes lost in the power cut of {primary}")
+            outages.append(outage)
+            provcloud("lab", "up", SLUG)
+            database.wait_standby(plan, province, primary)
+        for synchronous in (True, False):
+            database.set_synchronous(plan, province, synchronous)
+            with database.WriteStream(plan, application, duration=THROUGHPUT_SECONDS, interval=0.0) as writes:
+                pass
+            rates[synchronous] = len(writes.acknowledged) / THROUGHPUT_SECONDS
+    finally:
+        if rates or outages:
+            database.set_synchronous(plan, province, True)  # the level's setting back
+        database.drop_probe(plan, application)
+        if brought_up:
+            provcloud("lab", "down", SLUG)
+    seconds = [outage.seconds for outage in outages]
+    print(f"Failover of the replicated database, power cut of the primary ({ROUNDS} rounds; a commit every 0.1 s)")
+    print("| median s | min s | max s | failed writes (median) | committed writes lost |")
+    print("|---:|---:|---:|---:|---:|")
+    failed = statistics.median(outage.failed for outage in outages)
+    print(f"| {statistics.median(seconds):.1f} | {min(seconds):.1f} | {max(seconds):.1f} | {failed:.0f} | 0 |")
+    print(f"One writer committing single-row transactions for {THROUGHPUT_SECONDS:.0f} s each:")
+    print("| replication | commits/s | ms per commit |")
+    print("|---|---:|---:|")
+    for synchronous, rate in rates.items():
+        print(f"| {'synchronous' if synchronous else 'asynchronous'} | {rate:.0f} | {1000 / rate:.2f} |")
+    if len(rates) == 2:
+        print(f"synchronous costs {rates[False] / rates[True]:.2f}x the asynchronous commit time")
+
+
+if __name__ == "__main__":
+    main()

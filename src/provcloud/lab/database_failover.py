@@ -1,0 +1,199 @@
+"""What the database fault test and the failover bench do to the replicated document database in the
+lab: who leads it (Patroni's own view), and a steady stream of committed writes by the document
+system itself — its own settings, driver and address for the database — to count what a failover
+costs and to check that no write it was told was committed is lost.
+
+The writer runs on the application machine as the document system (`docsystem-manage shell`): each
+row is one INSERT committed on its own; a line `ok N T` means the commit returned, `failed N T` that
+it raised. T is CLOCK_MONOTONIC there, which is this host's (the lab's machines share its kernel).
+"""
+
+import json
+import shlex
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from provcloud.catalogue import MachineRole, Province
+from provcloud.lab.machine import ssh, ssh_argv, ssh_ready
+from provcloud.lab.plan import LabPlan
+from provcloud.lab.request_stream import Outage, Sample, outage_of
+
+PATRONICTL = "sudo patronictl -c /etc/patroni/15-main.yml"
+PROBE_TABLE = "provcloud_failover_probe"
+"""The writer's table in the document system's database (the fault test drops it afterwards)."""
+WRITER = f"""
+import time
+from django.db import connection
+from django.db.utils import Error
+# A commit to a primary that lost its power would otherwise wait for TCP's own timeout (minutes).
+connection.settings_dict["OPTIONS"]["tcp_user_timeout"] = 2000
+end = time.monotonic() + DURATION
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE IF NOT EXISTS {PROBE_TABLE} (id bigint PRIMARY KEY, at timestamptz DEFAULT now())")
+    cursor.execute("SELECT coalesce(max(id), 0) FROM {PROBE_TABLE}")
+    row = cursor.fetchone()[0]
+while time.monotonic() < end:
+    row += 1
+    sent = time.monotonic()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO {PROBE_TABLE} (id) VALUES (%s)", [row])
+        print(f"ok {{row}} {{sent:.3f}}", flush=True)
+    except Error as error:
+        connection.close()
+        print(f"failed {{row}} {{sent:.3f}} {{type(error).__name__}}", flush=True)
+    time.sleep(max(0.0, sent + INTERVAL - time.monotonic()))
+"""
+READER = f"""
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SELECT id FROM {PROBE_TABLE} ORDER BY id")
+    print(" ".join(str(row[0]) for row in cursor.fetchall()))
+"""
+DROP = f"""
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("DROP TABLE IF EXISTS {PROBE_TABLE}")
+"""
+
+
+def members(plan: LabPlan, province: Province) -> dict[str, dict[str, object]]:
+    """Patroni's members as the first reachable database machine sees them: {machine: patronictl's row}."""
+    for machine in province.machines_with_role(MachineRole.docsystem_db):
+        entry = plan.machine(machine.name)
+        if not ssh_ready(entry):
+            continue
+        shown = ssh(plan, entry, f"{PATRONICTL} list --format json", timeout=20)
+        if shown.returncode == 0:
+            return {str(row["Member"]).split(".")[0]: row for row in json.loads(shown.stdout)}
+    return {}
+
+
+def leader(plan: LabPlan, province: Province, timeout: float = 60.0) -> str:
+    """The machine Patroni names the leader, once it runs; AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [name for name, row in members(plan, province).items()
+                 if row.get("Role") == "Leader" and row.get("State") == "running"]  # fmt: skip
+        if len(found) == 1:
+            return found[0]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the database has no running leader: {members(plan, province)}")
+        time.sleep(1)
+
+
+def wait_standby(plan: LabPlan, province: Province, machine: str, timeout: float = 180.0) -> dict[str, object]:
+    """The machine's row once it is a running standby with no lag (a returning primary rejoining)."""
+    deadline = time.monotonic() + timeout
+    row: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        row = members(plan, province).get(machine, {})
+        if row.get("Role") in ("Replica", "Sync Standby") and row.get("State") in ("running", "streaming") \
+                and row.get("Lag in MB") == 0:  # fmt: skip
+            return row
+        time.sleep(2)
+    raise AssertionError(f"{machine} did not rejoin as a standby within {timeout:.0f} s: {row}")
+
+
+def set_synchronous(plan: LabPlan, province: Province, on: bool) -> None:
+    """Turn Patroni's synchronous_mode on or off in the store (the bench's comparison; the patroni
+    role sets the security level's value back at the next converge), and wait until the standby
+    shows it."""
+    primary = leader(plan, province)
+    value = "true" if on else "false"
+    shown = ssh(plan, plan.machine(primary), f"{PATRONICTL} edit-config --force --set synchronous_mode={value}")
+    if shown.returncode != 0:
+        raise AssertionError(f"patronictl edit-config failed on {primary}: {shown.stderr[-2000:]}")
+    wanted = "Sync Standby" if on else "Replica"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if wanted in [row.get("Role") for row in members(plan, province).values()]:
+            return
+        time.sleep(1)
+    raise AssertionError(f"the standby is not a {wanted} 60 s after synchronous_mode={value}")
+
+
+def run_as_application(plan: LabPlan, application: str, code: str, timeout: float = 60) -> str:
+    shown = ssh(plan, plan.machine(application), f"sudo docsystem-manage shell -c {shlex.quote(code)}", timeout)
+    if shown.returncode != 0:
+        raise AssertionError(f"the document system on {application} could not run it: {shown.stderr[-2000:]}")
+    return shown.stdout
+
+
+def committed_rows(plan: LabPlan, application: str) -> set[int]:
+    return {int(row) for row in run_as_application(plan, application, READER).split()}
+
+
+def drop_probe(plan: LabPlan, application: str) -> None:
+    run_as_application(plan, application, DROP)
+
+
+@dataclass
+class WriteStream:
+    """The document system writing a row every `interval` seconds for `duration` seconds."""
+
+    plan: LabPlan
+    application: str
+    duration: float
+    interval: float = 0.1
+    samples: list[Sample] = field(default_factory=list)
+    acknowledged: list[int] = field(default_factory=list)
+    _process: subprocess.Popen[str] | None = None
+    _errors: "tempfile._TemporaryFileWrapper[str] | None" = None
+    _reader: threading.Thread | None = None
+
+    def __enter__(self) -> "WriteStream":
+        code = WRITER.replace("DURATION", repr(self.duration)).replace("INTERVAL", repr(self.interval))
+        command = f"sudo docsystem-manage shell -c {shlex.quote(code)}"
+        self._errors = tempfile.NamedTemporaryFile("w+", prefix="provcloud-writer-", suffix=".log")
+        self._process = subprocess.Popen(
+            ssh_argv(self.plan, self.plan.machine(self.application), command),
+            stdout=subprocess.PIPE, stderr=self._errors, text=True,
+        )  # fmt: skip
+        self._reader = threading.Thread(target=self._read, name="write-stream", daemon=True)
+        self._reader.start()
+        return self
+
+    def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for line in self._process.stdout:
+            words = line.split()
+            if len(words) >= 3 and words[0] in ("ok", "failed"):
+                row, at = int(words[1]), float(words[2])
+                self.samples.append(Sample(at, words[0] == "ok", " ".join(words[3:])))
+                if words[0] == "ok":
+                    self.acknowledged.append(row)
+
+    def wait_written(self, moment: float, timeout: float) -> bool:
+        """Whether a write sent after `moment` was committed within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(sample.ok for sample in list(self.samples) if sample.at >= moment):
+                return True
+            time.sleep(self.interval)
+        return False
+
+    def outage(self, since: float = 0.0) -> Outage:
+        return outage_of(list(self.samples), since)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        assert self._process is not None and self._reader is not None and self._errors is not None
+        try:
+            self._process.wait(timeout=self.duration + 60)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._reader.join()
+        self._errors.seek(0)
+        errors = self._errors.read()
+        self._errors.close()
+        if kind is None and self._process.returncode != 0:
+            raise AssertionError(
+                f"the writer on {self.application} stopped (exit {self._process.returncode}): {errors[-2000:]}"
+            )

@@ -1,0 +1,68 @@
+"""The replicated document database under a fault (issue 13, parts 2 and 5): the primary loses its
+power while the document system writes to it. Patroni must promote the synchronous standby,
+vip-manager must move the database's address to it, no write the document system was told was
+committed may be lost, and the old primary must come back as a standby by itself.
+
+The writes are the document system's own (its settings, driver and the database's one address,
+provcloud.lab.database_failover). They share the redundant lab's boot with the LGSP pair's tests.
+"""
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from conftest import run_provcloud
+from lab.conftest import Lab, show
+from provcloud.catalogue import MachineRole
+from provcloud.lab import database_failover as database
+from provcloud.lab.failover import SETTLE
+from provcloud.lab.machine import pull_plug
+
+pytestmark = pytest.mark.lab
+
+FAILOVER_LIMIT = 20.0
+"""Seconds of failed writes a power cut of the primary may cost: Patroni waits for the leader key to
+expire (ttl 10 s, roles/patroni) before the standby takes it."""
+
+
+@pytest.fixture(scope="module")
+def application(redundant_lab: Lab) -> Iterator[str]:
+    (machine,) = redundant_lab.province.machines_with_role(MachineRole.docsystem_app)
+    yield machine.name
+    database.drop_probe(redundant_lab.plan, machine.name)
+
+
+def test_the_database_has_one_leader_and_a_synchronous_standby(redundant_lab: Lab) -> None:
+    plan, province = redundant_lab.plan, redundant_lab.province
+    primary = database.leader(plan, province)
+    roles = {name: str(row["Role"]) for name, row in database.members(plan, province).items()}
+    assert sorted(roles.values()) == ["Leader", "Sync Standby"], roles  # level 4: synchronous
+    address = province.virtual_ips[MachineRole.docsystem_db].ip
+    holder = redundant_lab.ssh(primary, f"ip -4 -o address show to {address}/32")
+    assert f" {address}/" in holder.stdout, f"the leader {primary} does not hold {address}: {holder.stdout}"
+
+
+def test_a_power_cut_of_the_primary_loses_no_committed_write_and_it_returns_as_standby(
+    redundant_lab: Lab, application: str, pytestconfig: pytest.Config
+) -> None:
+    plan, province = redundant_lab.plan, redundant_lab.province
+    primary = database.leader(plan, province)
+    with database.WriteStream(plan, application, duration=3 * SETTLE + FAILOVER_LIMIT + 10) as writes:
+        time.sleep(SETTLE)
+        broken = time.monotonic()
+        assert pull_plug(plan.machine(primary)) > 0
+        moved = writes.wait_written(broken + 0.5, timeout=FAILOVER_LIMIT + 10)
+    outage = writes.outage(since=broken - 1)
+    show(pytestconfig, f"database failover, power cut of the primary {primary}: {outage}")
+    assert moved and outage.seconds <= FAILOVER_LIMIT, f"{outage} (limit {FAILOVER_LIMIT} s)"
+    assert database.leader(plan, province) != primary
+
+    committed = database.committed_rows(plan, application)
+    lost = sorted(set(writes.acknowledged) - committed)
+    assert writes.acknowledged and not lost, f"{len(lost)} committed writes lost, the first: {lost[:10]}"
+
+    back = run_provcloud("lab", "up", province.slug)
+    assert back.returncode == 0, back.stdout + back.stderr
+    row = database.wait_standby(plan, province, primary)
+    show(pytestconfig, f"{primary} rejoined as {row['Role']} (timeline {row['TL']})")
