@@ -13,72 +13,35 @@ Brings demo-ha up and converges it when it is not up, and takes it down again th
 
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from provcloud.catalogue import MachineRole, load_province
+from provcloud.catalogue import MachineRole, Province
 from provcloud.lab import database_failover as database
+from provcloud.lab.bench_lab import bench_lab, provcloud
 from provcloud.lab.failover import SETTLE
 from provcloud.lab.machine import pull_plug
-from provcloud.lab.plan import plan_lab
+from provcloud.lab.plan import LabPlan
 from provcloud.lab.request_stream import Outage
-from provcloud.lab.state import lab_is_up
 
 ROOT = Path(__file__).resolve().parent.parent
-PROVCLOUD = Path(sys.executable).parent / "provcloud"
 SLUG = "demo-ha"
 ROUNDS = 5
 THROUGHPUT_SECONDS = 20.0
-
-
-def provcloud(*args: str) -> None:
-    result = subprocess.run([str(PROVCLOUD), *args], cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"`provcloud {' '.join(args)}` failed:\n{result.stdout[-3000:]}\n{result.stderr}")
 
 
 def main() -> None:
     if os.geteuid() != 0:
         print("bench/database_failover.py: skipped (needs root: it boots the demo-ha lab)")
         return
-    province = load_province(ROOT / "provinces" / f"{SLUG}.yml")
-    plan = plan_lab(province)
-    (application,) = [machine.name for machine in province.machines_with_role(MachineRole.docsystem_app)]
-    brought_up = not lab_is_up(SLUG)
-    if brought_up:
-        provcloud("lab", "up", SLUG)
-        provcloud("configure", SLUG)
-    outages: list[Outage] = []
-    rates: dict[bool, float] = {}
-    try:
-        for _ in range(ROUNDS):
-            primary = database.leader(plan, province)
-            with database.WriteStream(plan, application, duration=3 * SETTLE + 40) as writes:
-                time.sleep(SETTLE)
-                broken = time.monotonic()
-                pull_plug(plan.machine(primary))
-                if not writes.wait_written(broken + 0.5, timeout=40):
-                    raise SystemExit(f"no write was committed within 40 s of the power cut of {primary}")
-            outage = writes.outage(since=broken - 1)
-            lost = set(writes.acknowledged) - database.committed_rows(plan, application)
-            if lost:
-                raise SystemExit(f"{len(lost)} committed writes lost in the power cut of {primary}")
-            outages.append(outage)
-            provcloud("lab", "up", SLUG)
-            database.wait_standby(plan, province, primary)
-        for synchronous in (True, False):
-            database.set_synchronous(plan, province, synchronous)
-            with database.WriteStream(plan, application, duration=THROUGHPUT_SECONDS, interval=0.0) as writes:
-                pass
-            rates[synchronous] = len(writes.acknowledged) / THROUGHPUT_SECONDS
-    finally:
-        if rates or outages:
+    with bench_lab(ROOT, SLUG) as (province, plan):
+        (application,) = [machine.name for machine in province.machines_with_role(MachineRole.docsystem_app)]
+        try:
+            outages = [power_cut(province, plan, application) for _ in range(ROUNDS)]
+            rates = {synchronous: throughput(province, plan, application, synchronous) for synchronous in (True, False)}
+        finally:
             database.set_synchronous(plan, province, True)  # the level's setting back
-        database.drop_probe(plan, application)
-        if brought_up:
-            provcloud("lab", "down", SLUG)
+            database.drop_probe(plan, application)
     seconds = [outage.seconds for outage in outages]
     print(f"Failover of the replicated database, power cut of the primary ({ROUNDS} rounds; a commit every 0.1 s)")
     print("| median s | min s | max s | failed writes (median) | committed writes lost |")
@@ -92,6 +55,31 @@ def main() -> None:
         print(f"| {'synchronous' if synchronous else 'asynchronous'} | {rate:.0f} | {1000 / rate:.2f} |")
     if len(rates) == 2:
         print(f"synchronous costs {rates[False] / rates[True]:.2f}x the asynchronous commit time")
+
+
+def power_cut(province: Province, plan: LabPlan, application: str) -> Outage:
+    """One power cut of the primary under the writer; the machine started again and rejoined."""
+    primary = database.leader(plan, province)
+    with database.WriteStream(plan, application, duration=3 * SETTLE + 40) as writes:
+        time.sleep(SETTLE)
+        broken = time.monotonic()
+        pull_plug(plan.machine(primary))
+        if not writes.wait_written(broken + 0.5, timeout=40):
+            raise SystemExit(f"no write was committed within 40 s of the power cut of {primary}")
+    lost = set(writes.acknowledged) - database.committed_rows(plan, application)
+    if lost:
+        raise SystemExit(f"{len(lost)} committed writes lost in the power cut of {primary}")
+    provcloud(ROOT, "lab", "up", SLUG)
+    database.wait_standby(plan, province, primary)
+    return writes.outage(since=broken - 1)
+
+
+def throughput(province: Province, plan: LabPlan, application: str, synchronous: bool) -> float:
+    """Commits a second of one writer committing as fast as it can, with synchronous_mode as given."""
+    database.set_synchronous(plan, province, synchronous)
+    with database.WriteStream(plan, application, duration=THROUGHPUT_SECONDS, interval=0.0) as writes:
+        pass
+    return len(writes.acknowledged) / THROUGHPUT_SECONDS
 
 
 if __name__ == "__main__":

@@ -11,45 +11,46 @@ up and converges it when it is not up, and takes it down again then.
 
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from provcloud.catalogue import MachineRole, load_province
+from provcloud.catalogue import MachineRole, Province
 from provcloud.controller_state import state_dir
 from provcloud.gateway import consumer_credentials
 from provcloud.lab import failover
+from provcloud.lab.bench_lab import bench_lab, provcloud
 from provcloud.lab.machine import machine_dir, pull_plug, ssh
-from provcloud.lab.plan import plan_lab
+from provcloud.lab.plan import LabPlan
 from provcloud.lab.request_stream import Outage, RequestStream
-from provcloud.lab.state import lab_is_up
 from provcloud.lab.tenant_client import source_address, tenant_address
 
 ROOT = Path(__file__).resolve().parent.parent
-PROVCLOUD = Path(sys.executable).parent / "provcloud"
 SLUG = "demo-ha"
 CALLER = "vp-ubnd"
 ROUNDS = 5
 ROLE = MachineRole.lgsp_node
 
 
-def provcloud(*args: str) -> None:
-    result = subprocess.run([str(PROVCLOUD), *args], cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"`provcloud {' '.join(args)}` failed:\n{result.stdout[-3000:]}\n{result.stderr}")
-
-
 def main() -> None:
     if os.geteuid() != 0:
         print("bench/failover.py: skipped (needs root: it boots the demo-ha lab)")
         return
-    province = load_province(ROOT / "provinces" / f"{SLUG}.yml")
-    plan = plan_lab(province)
-    brought_up = not lab_is_up(SLUG)
-    if brought_up:
-        provcloud("lab", "up", SLUG)
-        provcloud("configure", SLUG)
+    with bench_lab(ROOT, SLUG) as (province, plan):
+        results, cutting = measure(province, plan)
+    print(f"Failover of the LGSP virtual IP ({ROUNDS} rounds each; a request every 0.1 s, 1 s timeout)")
+    print("| fault | median s | min s | max s | failed requests (median) |")
+    print("|---|---:|---:|---:|---:|")
+    for name, outages in results.items():
+        seconds = [outage.seconds for outage in outages]
+        failed = statistics.median(outage.failed for outage in outages)
+        print(f"| {name} | {statistics.median(seconds):.1f} | {min(seconds):.1f} | {max(seconds):.1f} | {failed:.0f} |")
+    if cutting:
+        print(f"(a power cut's kill of every process took {statistics.median(cutting):.1f} s, median)")
+
+
+def measure(province: Province, plan: LabPlan) -> tuple[dict[str, list[Outage]], list[float]]:
+    """ROUNDS failovers per fault, and how long each power cut's kill took."""
     agency = province.agencies_by_slug[CALLER]
     credentials = consumer_credentials(state_dir(SLUG), CALLER)
     address, source = province.virtual_ips[ROLE].ip, source_address(agency)
@@ -83,7 +84,7 @@ def main() -> None:
 
     def power_on() -> None:
         try:
-            provcloud("lab", "up", SLUG)
+            provcloud(ROOT, "lab", "up", SLUG)
         except SystemExit:
             for node in nodes:  # why a machine did not come back, before `lab down` removes the logs
                 log = machine_dir(SLUG, node.name) / "console.log"
@@ -112,17 +113,7 @@ def main() -> None:
                     time.sleep(2 * failover.SETTLE)  # the repaired node passes its checks again
     finally:
         restore_links()
-        if brought_up:
-            provcloud("lab", "down", SLUG)
-    print(f"Failover of the LGSP virtual IP ({ROUNDS} rounds each; a request every 0.1 s, 1 s timeout)")
-    print("| fault | median s | min s | max s | failed requests (median) |")
-    print("|---|---:|---:|---:|---:|")
-    for name, outages in results.items():
-        seconds = [outage.seconds for outage in outages]
-        failed = statistics.median(outage.failed for outage in outages)
-        print(f"| {name} | {statistics.median(seconds):.1f} | {min(seconds):.1f} | {max(seconds):.1f} | {failed:.0f} |")
-    if cutting:
-        print(f"(a power cut's kill of every process took {statistics.median(cutting):.1f} s, median)")
+    return results, cutting
 
 
 if __name__ == "__main__":

@@ -203,9 +203,9 @@ def test_the_document_system_is_given_what_the_exchange_reads_and_writes() -> No
 def test_backup_sources_and_the_backup_machine() -> None:
     machines = host_vars("danang")
     sources = [
-        {"name": "docsystem-database", "host": "docsys-db-01", "address": "10.48.2.11", "kind": "postgresql",
+        {"name": "docsystem-database", "hosts": ["docsys-db-01"], "addresses": ["10.48.2.11"], "kind": "postgresql",
          "database": "docsystem", "role": "docsystem"},
-        {"name": "docsystem-documents", "host": "docsys-app-01", "address": "10.48.1.11", "kind": "directory",
+        {"name": "docsystem-documents", "hosts": ["docsys-app-01"], "addresses": ["10.48.1.11"], "kind": "directory",
          "path": "/srv/docsystem/media", "owner": "docsystem"},
     ]  # fmt: skip
     assert machines["backup-01"]["backup_sources"] == sources

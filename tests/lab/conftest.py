@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from conftest import ROOT, run_provcloud, start_provcloud, stop_group
-from provcloud.catalogue import Province, load_province
+from provcloud.catalogue import MachineRole, Province, load_province
 from provcloud.catalogue.lab_peer import peer_group
 from provcloud.lab.host import REQUIRED_COMMANDS
 from provcloud.lab.machine import ssh
@@ -194,6 +194,23 @@ def redundant_lab(pytestconfig: pytest.Config) -> Iterator[Lab]:
     test must not disturb the others)."""
     with lab_session(pytestconfig, REDUNDANT_SLUG) as lab:
         yield lab
+
+
+def machine(lab: Lab, role: MachineRole) -> str:
+    """The first machine of `role` in the lab's catalogue."""
+    return lab.province.machines_with_role(role)[0].name
+
+
+def take_backup(lab: Lab) -> dict[str, object]:
+    """One backup by the backup machine's own unit, then its status (provcloud-backup-status)."""
+    taken = lab.ssh(
+        machine(lab, MachineRole.backup),
+        "sudo systemctl start provcloud-backup.service && sudo provcloud-backup-status",
+        timeout=600,
+    )
+    assert taken.returncode == 0, taken.stderr
+    status: dict[str, object] = json.loads(taken.stdout)
+    return status
 
 
 def show(config: pytest.Config, text: str) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import run_provcloud
 from lab.agency_clients import agency_client, client
-from lab.conftest import Lab
+from lab.conftest import Lab, machine, take_backup
 from lab.gateway_calls import Consumer
 from provcloud.ansible.lgsp_routes import docsystem_consumers
 from provcloud.catalogue.service_machine import MachineRole
@@ -153,10 +153,6 @@ def test_second_converge_of_the_document_system_changes_nothing(demo_lab: Lab) -
     assert not changed, f"a second converge changed: {changed}"
 
 
-def machine(lab: Lab, role: MachineRole) -> str:
-    return lab.province.machines_with_role(role)[0].name
-
-
 PLANTED_FILE = "/srv/docsystem/media/planted-by-root"
 PLANTED_TABLE = "planted_by_superuser"
 BACKUPS = "/var/backups/provcloud/docsystem"
@@ -168,17 +164,6 @@ def psql(lab: Lab, query: str) -> str:
     answer = lab.ssh(db, f"cd / && sudo -u postgres psql -d docsystem -tAc {shlex.quote(query)}")
     assert answer.returncode == 0, answer.stderr
     return answer.stdout.strip()
-
-
-def take_backup(lab: Lab) -> dict[str, object]:
-    taken = lab.ssh(
-        machine(lab, MachineRole.backup),
-        "sudo systemctl start provcloud-backup.service && sudo provcloud-backup-status",
-        timeout=600,
-    )
-    assert taken.returncode == 0, taken.stderr
-    status: dict[str, object] = json.loads(taken.stdout)
-    return status
 
 
 def test_backup_then_restore_brings_a_dropped_database_and_documents_back(

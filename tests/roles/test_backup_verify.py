@@ -36,7 +36,7 @@ def seal(directory: Path, key: Path, source: str, ciphertext: bytes, backup_id: 
 
 
 def verify(directory: Path, public_key: str) -> subprocess.CompletedProcess[str]:
-    sources = [{"name": "docsystem-database", "host": "docsys-db-01", "kind": "postgresql"}]
+    sources = [{"name": "docsystem-database", "hosts": ["docsys-db-01"], "kind": "postgresql"}]
     return subprocess.run(
         [sys.executable, str(SCRIPT), str(directory), "docsystem", BACKUP_ID, NAMESPACE, json.dumps(sources),
          json.dumps({"docsys-db-01": public_key})],
@@ -83,7 +83,7 @@ def test_a_swapped_dump_with_a_restated_digest_is_refused(sealed: tuple[Path, Pa
     )
     result = verify(backup, public)
     assert result.returncode == 1
-    assert "the statement is not signed by docsys-db-01's host key" in result.stderr
+    assert "the statement is not signed by the host key of docsys-db-01" in result.stderr
 
 
 def test_a_dump_signed_by_another_key_is_refused(tmp_path: Path, sealed: tuple[Path, Path, str]) -> None:
@@ -92,7 +92,7 @@ def test_a_dump_signed_by_another_key_is_refused(tmp_path: Path, sealed: tuple[P
     seal(backup, other, "docsystem-database", b"age-encryption.org/v1\nanother dump")
     result = verify(backup, public)
     assert result.returncode == 1
-    assert "not signed by docsys-db-01's host key" in result.stderr
+    assert "not signed by the host key of docsys-db-01" in result.stderr
 
 
 def test_an_older_backup_under_a_newer_id_is_refused(tmp_path: Path, sealed: tuple[Path, Path, str]) -> None:

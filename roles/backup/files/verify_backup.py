@@ -8,7 +8,7 @@ ciphertext has the stated digest. A backup machine that swapped, edited, replaye
 backup fails here, since anyone can encrypt to the (public) recipient but only the source can sign.
 
 Usage: verify_backup.py DIR SET ID NAMESPACE SOURCES_JSON HOST_KEYS_JSON
-  SOURCES_JSON: the role's backup_sources ([{"name": ..., "host": ..., ...}])
+  SOURCES_JSON: the role's backup_sources ([{"name": ..., "hosts": [...], ...}])
   HOST_KEYS_JSON: {host: "ssh-ed25519 AAAA..."}, read by Ansible from each source machine
 Exit 0 when every source checks; otherwise 1 with one line per problem on stderr.
 """
@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 STATEMENT = re.compile(r"provcloud-backup set=(\S+) id=(\S+) source=(\S+) sha256=([0-9a-f]{64})\n")
 
@@ -49,16 +50,21 @@ def signature_problem(statement: Path, host: str, host_key: str, namespace: str)
 
 
 def source_problems(
-    directory: Path, backup_set: str, backup_id: str, namespace: str, source: dict[str, str], host_key: str
+    directory: Path, backup_set: str, backup_id: str, namespace: str, source: dict[str, Any], host_keys: dict[str, str]
 ) -> list[str]:
-    name, host = source["name"], source["host"]
+    """What is wrong with one source's files. The statement must be signed by one of the machines
+    holding the source (a replicated database's primary at the time of the backup)."""
+    name, hosts = source["name"], list(source["hosts"])
     statement, ciphertext = directory / f"{name}.statement", directory / f"{name}.age"
     for path in (ciphertext, statement, Path(f"{statement}.sig")):
         if not path.is_file():
             return [f"{name}: {path.name} is missing from the backup"]
-    problem = signature_problem(statement, host, host_key, namespace)
-    if problem is not None:
-        return [f"{name}: the statement is not signed by {host}'s host key ({problem})"]
+    refusals = {host: signature_problem(statement, host, host_keys[host], namespace) for host in hosts}
+    signers = [host for host, refusal in refusals.items() if refusal is None]
+    if not signers:
+        reasons = "; ".join(f"{host}: {refusal}" for host, refusal in refusals.items())
+        return [f"{name}: the statement is not signed by the host key of {' or '.join(hosts)} ({reasons})"]
+    host = signers[0]
     fields = STATEMENT.fullmatch(statement.read_text(encoding="utf-8", errors="replace"))
     if fields is None:
         return [f"{name}: the signed statement is not a provcloud backup statement"]
@@ -83,12 +89,12 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     directory, (backup_set, backup_id, namespace, sources_json, host_keys_json) = Path(argv[1]), argv[2:]
-    sources: list[dict[str, str]] = json.loads(sources_json)
+    sources: list[dict[str, Any]] = json.loads(sources_json)
     host_keys: dict[str, str] = json.loads(host_keys_json)
     problems = [
         problem
         for source in sources
-        for problem in source_problems(directory, backup_set, backup_id, namespace, source, host_keys[source["host"]])
+        for problem in source_problems(directory, backup_set, backup_id, namespace, source, host_keys)
     ]
     for problem in problems:
         print(f"backup {backup_id}: {problem}", file=sys.stderr)

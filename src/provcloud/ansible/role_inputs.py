@@ -49,6 +49,10 @@ class DatabaseCoordinates:
     """On the controller: generated once by the postgresql role, read by the docsystem role."""
 
 
+def _held_by(machines: list[ServiceMachine]) -> HostVars:
+    return {"hosts": [machine.name for machine in machines], "addresses": [str(machine.ip) for machine in machines]}
+
+
 def _cidr(machine: ServiceMachine) -> str:
     return f"{machine.ip}/32"
 
@@ -325,18 +329,21 @@ class RoleInputs:
 
     # --- backup: the backup machine and the machines it pulls from -------------------------------
     def backup_sources(self) -> list[HostVars]:
-        """The document system's database (a pg_dump) and documents (a tar of its media folder)."""
+        """The document system's database (a pg_dump) and documents (a tar of its media folder), each
+        with the machines that hold it (`hosts`, their `addresses` in the same order): the backup
+        takes it from the first that serves it — for a replicated database, whichever is the
+        primary at the time (a standby refuses the dump)."""
         sources: list[HostVars] = []
         database = self.docsystem_database()
-        server = self.first(MachineRole.docsystem_db)
-        if database is not None and server is not None:
+        servers = self.machines(MachineRole.docsystem_db)
+        if database is not None and servers:
             sources.append(
-                {"name": "docsystem-database", "host": server.name, "address": str(server.ip),
+                {"name": "docsystem-database", **_held_by(servers),
                  "kind": "postgresql", "database": database.name, "role": database.user}
             )  # fmt: skip
         if (application := self.first(MachineRole.docsystem_app)) is not None:
             sources.append(
-                {"name": "docsystem-documents", "host": application.name, "address": str(application.ip),
+                {"name": "docsystem-documents", **_held_by([application]),
                  "kind": "directory", "path": f"{DOCSYSTEM_STORAGE_DIR}/media", "owner": DOCSYSTEM_USER}
             )  # fmt: skip
         return sources
@@ -345,7 +352,7 @@ class RoleInputs:
         """The longest retention the security controls give the sources' machines' levels."""
         province = self.province
         by_name = {machine.name: machine for machine in province.service_machines}
-        levels = [province.machine_level(by_name[source["host"]]) for source in self.backup_sources()]
+        levels = [province.machine_level(by_name[host]) for source in self.backup_sources() for host in source["hosts"]]
         retention = province.security_controls.backup_retention_days
         return max((retention[level] for level in levels), default=retention[province.security_level])
 

@@ -52,7 +52,7 @@ READER = f"""
 from django.db import connection
 with connection.cursor() as cursor:
     cursor.execute("SELECT id FROM {PROBE_TABLE} ORDER BY id")
-    print(" ".join(str(row[0]) for row in cursor.fetchall()))
+    print("rows:", *(row[0] for row in cursor.fetchall()))
 """
 DROP = f"""
 from django.db import connection
@@ -125,7 +125,11 @@ def run_as_application(plan: LabPlan, application: str, code: str, timeout: floa
 
 
 def committed_rows(plan: LabPlan, application: str) -> set[int]:
-    return {int(row) for row in run_as_application(plan, application, READER).split()}
+    """The writer's rows in the database, as the document system reads them (Django's shell may say
+    more on its output: the rows are the line READER marks)."""
+    output = run_as_application(plan, application, READER)
+    (line,) = [line for line in output.splitlines() if line.startswith("rows:")]
+    return {int(row) for row in line.split()[1:]}
 
 
 def drop_probe(plan: LabPlan, application: str) -> None:

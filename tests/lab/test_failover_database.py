@@ -7,13 +7,14 @@ The writes are the document system's own (its settings, driver and the database'
 provcloud.lab.database_failover). They share the redundant lab's boot with the LGSP pair's tests.
 """
 
+import shlex
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from conftest import run_provcloud
-from lab.conftest import Lab, show
+from lab.conftest import Lab, machine, show, take_backup
 from provcloud.catalogue import MachineRole
 from provcloud.lab import database_failover as database
 from provcloud.lab.failover import SETTLE
@@ -66,3 +67,47 @@ def test_a_power_cut_of_the_primary_loses_no_committed_write_and_it_returns_as_s
     assert back.returncode == 0, back.stdout + back.stderr
     row = database.wait_standby(plan, province, primary)
     show(pytestconfig, f"{primary} rejoined as {row['Role']} (timeline {row['TL']})")
+
+
+def rows_on(lab: Lab, server: str) -> int:
+    """The writer's rows as the database machine's own server has them (primary or standby)."""
+    query = f"SELECT count(*) FROM {database.PROBE_TABLE}"
+    answer = lab.ssh(server, f"cd / && sudo -u postgres psql -d docsystem -XAtc {shlex.quote(query)}")
+    assert answer.returncode == 0, answer.stderr
+    return int(answer.stdout)
+
+
+def test_the_backup_is_the_primarys_and_a_restore_reaches_the_standby(redundant_lab: Lab, application: str) -> None:
+    """After the power cut the primary may be either machine: the backup machine asks them in the
+    catalogue's order, a standby refuses, and the restore (on the primary) replicates to the standby."""
+    plan, province = redundant_lab.plan, redundant_lab.province
+    primary = database.leader(plan, province)
+    servers = [server.name for server in province.machines_with_role(MachineRole.docsystem_db)]
+    (standby,) = [server for server in servers if server != primary]
+    backed_up = database.committed_rows(plan, application)
+    assert backed_up, "the failover test's writes should be there"
+
+    status = take_backup(redundant_lab)
+    assert status["count"], status
+    journal = redundant_lab.ssh(
+        machine(redundant_lab, MachineRole.backup), "sudo journalctl -u provcloud-backup.service -n 20 --no-pager"
+    ).stdout
+    refused = f"{plan.machine(standby).address.ip} did not serve it"
+    assert (refused in journal) == (servers.index(standby) == 0), f"{standby} is the standby: {journal}"
+
+    database.run_as_application(plan, application, f"""
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("DELETE FROM {database.PROBE_TABLE}")
+""")  # fmt: skip
+    assert rows_on(redundant_lab, standby) == 0, "the standby should have the deletion by replication"
+
+    restored = run_provcloud("restore", province.slug, "--yes")
+    assert restored.returncode == 0, restored.stdout[-4000:]
+    assert "restored from the newest backup" in restored.stdout, restored.stdout[-2000:]
+    assert database.committed_rows(plan, application) == backed_up
+    deadline = time.monotonic() + 30
+    while rows_on(redundant_lab, standby) != len(backed_up) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert rows_on(redundant_lab, standby) == len(backed_up), f"{standby} did not receive the restore"
+    assert database.leader(plan, province) == primary
