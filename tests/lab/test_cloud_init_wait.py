@@ -37,6 +37,18 @@ def test_a_refused_connection_while_sshd_restarts_is_waited_out(monkeypatch: pyt
     assert len(calls) == 3
 
 
+def test_a_connection_reset_while_sshd_restarts_is_waited_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a bench's `lab up` of demo-ha's seven machines met: sshd accepted, then was restarted."""
+    reset = subprocess.CompletedProcess(
+        [], 255, "", "kex_exchange_identification: read: Connection reset by peer\n"
+        "Connection reset by 198.18.32.11 port 22\n",
+    )  # fmt: skip
+    done = subprocess.CompletedProcess([], 0, "status: done\n", "")
+    calls = answers(monkeypatch, reset, done)
+    assert lab._cloud_init_result(PLAN, ENTRY) is None
+    assert len(calls) == 2
+
+
 def test_cloud_init_errors_are_reported_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     failed = subprocess.CompletedProcess([], 1, "status: error\nerrors: module cc_foo failed\n", "")
     calls = answers(monkeypatch, failed)

@@ -130,6 +130,10 @@ def _bring_up(province: Province, plan: LabPlan, mirror: Mirror, state: LabState
     return changes
 
 
+SSHD_RESTARTING = ("Connection refused", "Connection reset by peer", "Connection closed by")
+"""What ssh says when the machine's sshd is being restarted under it."""
+
+
 def _cloud_init_result(plan: LabPlan, entry: Machine) -> str | None:
     """None when the machine's cloud-init finished without error, else what it reported."""
     deadline = time.monotonic() + CLOUD_INIT_TIMEOUT
@@ -139,8 +143,9 @@ def _cloud_init_result(plan: LabPlan, entry: Machine) -> str | None:
         except subprocess.TimeoutExpired:
             return f"  {entry.name}: still running after {CLOUD_INIT_TIMEOUT} s"
         # cloud-init restarts sshd once it has written the host keys and sshd_config: a machine that
-        # answered a moment ago may refuse the connection for a while (longer on a loaded host).
-        restarting = result.returncode == 255 and "Connection refused" in result.stderr
+        # answered a moment ago may refuse the connection for a while (longer on a loaded host), or
+        # reset one it had accepted (`kex_exchange_identification: ... Connection reset by peer`).
+        restarting = result.returncode == 255 and any(sign in result.stderr for sign in SSHD_RESTARTING)
         if not restarting or time.monotonic() > deadline:
             break
         time.sleep(1)
