@@ -37,17 +37,20 @@ def main() -> None:
     with bench_lab(ROOT, SLUG) as (province, plan):
         (application,) = [machine.name for machine in province.machines_with_role(MachineRole.docsystem_app)]
         try:
-            outages = [power_cut(province, plan, application) for _ in range(ROUNDS)]
+            rounds = [power_cut(province, plan, application) for _ in range(ROUNDS)]
             rates = {synchronous: throughput(province, plan, application, synchronous) for synchronous in (True, False)}
         finally:
             database.set_synchronous(plan, province, True)  # the level's setting back
             database.drop_probe(plan, application)
+    outages = [outage for outage, _ in rounds]
     seconds = [outage.seconds for outage in outages]
     print(f"Failover of the replicated database, power cut of the primary ({ROUNDS} rounds; a commit every 0.1 s)")
     print("| median s | min s | max s | failed writes (median) | committed writes lost |")
     print("|---:|---:|---:|---:|---:|")
     failed = statistics.median(outage.failed for outage in outages)
     print(f"| {statistics.median(seconds):.1f} | {min(seconds):.1f} | {max(seconds):.1f} | {failed:.0f} | 0 |")
+    rejoin = statistics.median(took for _, took in rounds)
+    print(f"The cut machine back as the synchronous standby {rejoin:.0f} s after `lab up` started it (median)")
     print(f"One writer committing single-row transactions for {THROUGHPUT_SECONDS:.0f} s each:")
     print("| replication | commits/s | ms per commit |")
     print("|---|---:|---:|")
@@ -57,8 +60,9 @@ def main() -> None:
         print(f"synchronous costs {rates[False] / rates[True]:.2f}x the asynchronous commit time")
 
 
-def power_cut(province: Province, plan: LabPlan, application: str) -> Outage:
-    """One power cut of the primary under the writer; the machine started again and rejoined."""
+def power_cut(province: Province, plan: LabPlan, application: str) -> tuple[Outage, float]:
+    """One power cut of the primary under the writer; the machine started again and rejoined as the
+    synchronous standby: the outage, and the seconds from `lab up` to that."""
     primary = database.leader(plan, province)
     with database.WriteStream(plan, application, duration=3 * SETTLE + 40) as writes:
         time.sleep(SETTLE)
@@ -69,9 +73,10 @@ def power_cut(province: Province, plan: LabPlan, application: str) -> Outage:
     lost = set(writes.acknowledged) - database.committed_rows(plan, application)
     if lost:
         raise SystemExit(f"{len(lost)} committed writes lost in the power cut of {primary}")
+    started = time.monotonic()
     provcloud(ROOT, "lab", "up", SLUG)
     database.wait_standby(plan, province, primary)
-    return writes.outage(since=broken - 1)
+    return writes.outage(since=broken - 1), time.monotonic() - started
 
 
 def throughput(province: Province, plan: LabPlan, application: str, synchronous: bool) -> float:

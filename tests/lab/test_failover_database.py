@@ -65,8 +65,8 @@ def test_a_power_cut_of_the_primary_loses_no_committed_write_and_it_returns_as_s
 
     back = run_provcloud("lab", "up", province.slug)
     assert back.returncode == 0, back.stdout + back.stderr
-    row = database.wait_standby(plan, province, primary)
-    show(pytestconfig, f"{primary} rejoined as {row['Role']} (timeline {row['TL']})")
+    row = database.wait_standby(plan, province, primary)  # the synchronous one: level 4
+    show(pytestconfig, f"{primary} rejoined as the {row['Role']} (timeline {row['TL']})")
 
 
 def rows_on(lab: Lab, server: str) -> int:

@@ -86,17 +86,21 @@ def leader(plan: LabPlan, province: Province, timeout: float = 60.0) -> str:
         time.sleep(1)
 
 
-def wait_standby(plan: LabPlan, province: Province, machine: str, timeout: float = 180.0) -> dict[str, object]:
-    """The machine's row once it is a running standby with no lag (a returning primary rejoining)."""
+def wait_standby(
+    plan: LabPlan, province: Province, machine: str, synchronous: bool = True, timeout: float = 180.0
+) -> dict[str, object]:
+    """The machine's row once it is a running standby with no lag — the synchronous one when the
+    cluster replicates synchronously: until the primary names it so, Patroni would not promote it
+    (it might miss commits), so a second power cut before then would leave no primary at all."""
+    wanted = "Sync Standby" if synchronous else "Replica"
     deadline = time.monotonic() + timeout
     row: dict[str, object] = {}
     while time.monotonic() < deadline:
         row = members(plan, province).get(machine, {})
-        if row.get("Role") in ("Replica", "Sync Standby") and row.get("State") in ("running", "streaming") \
-                and row.get("Lag in MB") == 0:  # fmt: skip
+        if row.get("Role") == wanted and row.get("State") in ("running", "streaming") and row.get("Lag in MB") == 0:
             return row
         time.sleep(2)
-    raise AssertionError(f"{machine} did not rejoin as a standby within {timeout:.0f} s: {row}")
+    raise AssertionError(f"{machine} did not rejoin as a {wanted} within {timeout:.0f} s: {row}")
 
 
 def set_synchronous(plan: LabPlan, province: Province, on: bool) -> None:
