@@ -263,10 +263,10 @@ def test_a_restore_refuses_a_backup_the_backup_machine_forged(
         assert made.returncode == 0, made.stderr
         refused = run_provcloud("restore", demo_lab.province.slug, "--yes", "--backup", forged_id)
         assert refused.returncode != 0, "a forged backup was restored"
-        assert "docsystem-database: the statement is not signed by docsys-db-01's host key" in refused.stdout, (
+        assert "docsystem-database: the statement is not signed by the host key of docsys-db-01" in refused.stdout, (
             refused.stdout[-3000:]
         )
-        assert "docsystem-documents: the statement is not signed by docsys-app-01's host key" in refused.stdout
+        assert "docsystem-documents: the statement is not signed by the host key of docsys-app-01" in refused.stdout
     finally:
         demo_lab.ssh(backup, f"sudo rm -rf {forged}")
     me = agency_client(demo_lab, tenants, docsystem, AGENCY_A)
