@@ -17,12 +17,14 @@ import time
 from dataclasses import dataclass, field
 from types import TracebackType
 
+from provcloud.ansible.database_ha_inputs import DEBIAN_CLUSTER
 from provcloud.catalogue import MachineRole, Province
 from provcloud.lab.machine import ssh, ssh_argv, ssh_ready
 from provcloud.lab.plan import LabPlan
 from provcloud.lab.request_stream import Outage, Sample, outage_of
 
-PATRONICTL = "sudo patronictl -c /etc/patroni/15-main.yml"
+PATRONICTL = f"sudo patronictl -c /etc/patroni/{DEBIAN_CLUSTER}.yml"
+"""Patroni's own view, through the file the patroni role names after the cluster."""
 PROBE_TABLE = "provcloud_failover_probe"
 """The writer's table in the document system's database (the fault test drops it afterwards)."""
 WRITER = f"""
