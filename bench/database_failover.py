@@ -19,8 +19,6 @@ from pathlib import Path
 from provcloud.catalogue import MachineRole, Province
 from provcloud.lab import database_failover as database
 from provcloud.lab.bench_lab import bench_lab, provcloud
-from provcloud.lab.failover import SETTLE
-from provcloud.lab.machine import pull_plug
 from provcloud.lab.plan import LabPlan
 from provcloud.lab.request_stream import Outage
 
@@ -63,20 +61,16 @@ def main() -> None:
 def power_cut(province: Province, plan: LabPlan, application: str) -> tuple[Outage, float]:
     """One power cut of the primary under the writer; the machine started again and rejoined as the
     synchronous standby: the outage, and the seconds from `lab up` to that."""
-    primary = database.leader(plan, province)
-    with database.WriteStream(plan, application, duration=3 * SETTLE + 40) as writes:
-        time.sleep(SETTLE)
-        broken = time.monotonic()
-        pull_plug(plan.machine(primary))
-        if not writes.wait_written(broken + 0.5, timeout=40):
-            raise SystemExit(f"no write was committed within 40 s of the power cut of {primary}")
-    lost = set(writes.acknowledged) - database.committed_rows(plan, application)
+    primary, moved, outage, acknowledged = database.cut_the_primary(plan, province, application, within=30)
+    if not moved:
+        raise SystemExit(f"no write was committed within 40 s of the power cut of {primary}")
+    lost = set(acknowledged) - database.committed_rows(plan, application)
     if lost:
         raise SystemExit(f"{len(lost)} committed writes lost in the power cut of {primary}")
     started = time.monotonic()
     provcloud(ROOT, "lab", "up", SLUG)
     database.wait_standby(plan, province, primary)
-    return writes.outage(since=broken - 1), time.monotonic() - started
+    return outage, time.monotonic() - started
 
 
 def throughput(province: Province, plan: LabPlan, application: str, synchronous: bool) -> float:

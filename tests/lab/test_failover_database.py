@@ -17,8 +17,6 @@ from conftest import run_provcloud
 from lab.conftest import Lab, machine, show, take_backup
 from provcloud.catalogue import MachineRole
 from provcloud.lab import database_failover as database
-from provcloud.lab.failover import SETTLE
-from provcloud.lab.machine import pull_plug
 
 pytestmark = pytest.mark.lab
 
@@ -48,20 +46,14 @@ def test_a_power_cut_of_the_primary_loses_no_committed_write_and_it_returns_as_s
     redundant_lab: Lab, application: str, pytestconfig: pytest.Config
 ) -> None:
     plan, province = redundant_lab.plan, redundant_lab.province
-    primary = database.leader(plan, province)
-    with database.WriteStream(plan, application, duration=3 * SETTLE + FAILOVER_LIMIT + 10) as writes:
-        time.sleep(SETTLE)
-        broken = time.monotonic()
-        assert pull_plug(plan.machine(primary)) > 0
-        moved = writes.wait_written(broken + 0.5, timeout=FAILOVER_LIMIT + 10)
-    outage = writes.outage(since=broken - 1)
+    primary, moved, outage, acknowledged = database.cut_the_primary(plan, province, application, FAILOVER_LIMIT)
     show(pytestconfig, f"database failover, power cut of the primary {primary}: {outage}")
     assert moved and outage.seconds <= FAILOVER_LIMIT, f"{outage} (limit {FAILOVER_LIMIT} s)"
     assert database.leader(plan, province) != primary
 
     committed = database.committed_rows(plan, application)
-    lost = sorted(set(writes.acknowledged) - committed)
-    assert writes.acknowledged and not lost, f"{len(lost)} committed writes lost, the first: {lost[:10]}"
+    lost = sorted(set(acknowledged) - committed)
+    assert acknowledged and not lost, f"{len(lost)} committed writes lost, the first: {lost[:10]}"
 
     back = run_provcloud("lab", "up", province.slug)
     assert back.returncode == 0, back.stdout + back.stderr

@@ -19,7 +19,8 @@ from types import TracebackType
 
 from provcloud.ansible.database_ha_inputs import DEBIAN_CLUSTER
 from provcloud.catalogue import MachineRole, Province
-from provcloud.lab.machine import ssh, ssh_argv, ssh_ready
+from provcloud.lab.failover import SETTLE
+from provcloud.lab.machine import pull_plug, ssh, ssh_argv, ssh_ready
 from provcloud.lab.plan import LabPlan
 from provcloud.lab.request_stream import Outage, Sample, outage_of
 
@@ -207,3 +208,19 @@ class WriteStream:
             raise AssertionError(
                 f"the writer on {self.application} stopped (exit {self._process.returncode}): {errors[-2000:]}"
             )
+
+
+def cut_the_primary(
+    plan: LabPlan, province: Province, application: str, within: float
+) -> tuple[str, bool, Outage, list[int]]:
+    """Cut the power of Patroni's leader while the document system writes (the fault test's and the
+    bench's fault): the machine cut, whether a write was committed again within `within` + 10 s of
+    the cut, the outage the writer saw, and the rows it was told were committed."""
+    primary = leader(plan, province)
+    with WriteStream(plan, application, duration=3 * SETTLE + within + 10) as writes:
+        time.sleep(SETTLE)
+        broken = time.monotonic()
+        if pull_plug(plan.machine(primary)) == 0:
+            raise AssertionError(f"the power cut of {primary} found no process to kill")
+        moved = writes.wait_written(broken + 0.5, timeout=within + 10)
+    return primary, moved, writes.outage(since=broken - 1), writes.acknowledged
