@@ -158,7 +158,9 @@ def test_a_power_cut_moves_the_address_a_converge_names_the_machine_and_it_retur
 
     after = failover(redundant_lab, caller, pytestconfig, "power cut", cut_power)
 
-    converged = redundant_lab.converge()
+    # The pair and its peer (not all seven machines: the full converge is the next test's, after
+    # the machine's return) — enough to show a converge finishes the reachable and names the other.
+    converged = redundant_lab.converge("--limit", "lgsp_nodes:national_peer")
     assert converged.returncode != 0, "a converge with a machine down must not report success"
     said = converged.stdout + converged.stderr
     # The summary names every machine; the console may wrap it.
@@ -174,12 +176,13 @@ def test_a_power_cut_moves_the_address_a_converge_names_the_machine_and_it_retur
         time.sleep(SETTLE)
     assert requests.outage().failed == 0, f"the machine's return broke requests: {requests.outage()}"
     assert the_holder(redundant_lab) == after, "the returning machine took the address back"
-    again = redundant_lab.converge()
-    assert again.returncode == 0, again.stdout[-3000:]
 
 
 def test_a_second_converge_of_the_pair_changes_nothing_and_check_mode_stays_clean(redundant_lab: Lab) -> None:
-    for args in ((), ("--check",)):
+    """After the power cut: the machine that lost its power is back as it was — a converge of every
+    machine changes nothing on it or the others — and check mode is clean on the redundant
+    services' machines (the application and the peer run the roles demo's check-mode test judges)."""
+    for args in ((), ("--check", "--limit", "lgsp_nodes:docsystem_db:backup")):
         result = redundant_lab.converge(*args)
         assert result.returncode == 0, result.stdout[-3000:]
         changed = {

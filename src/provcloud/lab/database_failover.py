@@ -22,7 +22,7 @@ from provcloud.catalogue import MachineRole, Province
 from provcloud.lab.failover import SETTLE
 from provcloud.lab.machine import pull_plug, ssh, ssh_argv, ssh_ready
 from provcloud.lab.plan import LabPlan
-from provcloud.lab.request_stream import Outage, Sample, outage_of
+from provcloud.lab.request_stream import Outage, Sample, Samples
 
 PATRONICTL = f"sudo patronictl -c /etc/patroni/{DEBIAN_CLUSTER}.yml"
 """Patroni's own view, through the file the patroni role names after the cluster."""
@@ -143,31 +143,82 @@ def drop_probe(plan: LabPlan, application: str) -> None:
     run_as_application(plan, application, DROP)
 
 
+WRITER_STARTS = 2
+"""How often the writer is started before its stream counts as broken: once more after a start that
+died before its first write (the document system's own start-up queries the database), shown as a
+warning with Patroni's log — a second such start is a failure."""
+WRITER_START_TIMEOUT = 120.0
+"""Seconds the document system may take to start and write its first row (it loads every app)."""
+
+
+def patroni_log(plan: LabPlan, province: Province, since: float) -> str:
+    """Patroni's own lines (not PostgreSQL's, and not its routine "no action") on every reachable
+    database machine since `since` (time.time() of this host; the machines share its clock)."""
+    shown = []
+    for machine in province.machines_with_role(MachineRole.docsystem_db):
+        entry = plan.machine(machine.name)
+        if not ssh_ready(entry):
+            shown.append(f"{machine.name}: not reachable")
+            continue
+        command = (
+            f"sudo journalctl -u patroni@{DEBIAN_CLUSTER} --since @{int(since) - 1} -o short-precise --no-pager"
+            " | grep -E ' (INFO|WARNING|ERROR|CRITICAL): ' | grep -v 'no action' | tail -n 30"
+        )
+        lines = ssh(plan, entry, command, timeout=20).stdout.strip()
+        shown.append(f"{machine.name}:\n{lines or '(nothing)'}")
+    return "\n".join(shown)
+
+
 @dataclass
-class WriteStream:
-    """The document system writing a row every `interval` seconds for `duration` seconds."""
+class WriteStream(Samples):
+    """The document system writing a row every `interval` seconds for `duration` seconds; a writer
+    whose start died before its first write (`start_failures`) is started once more."""
 
     plan: LabPlan
+    province: Province
     application: str
     duration: float
     interval: float = 0.1
     samples: list[Sample] = field(default_factory=list)
     acknowledged: list[int] = field(default_factory=list)
+    start_failures: list[str] = field(default_factory=list)
     _process: subprocess.Popen[str] | None = None
     _errors: "tempfile._TemporaryFileWrapper[str] | None" = None
     _reader: threading.Thread | None = None
 
     def __enter__(self) -> "WriteStream":
+        for _ in range(WRITER_STARTS):
+            started = time.time()
+            self._start()
+            if self._first_line(WRITER_START_TIMEOUT):
+                return self
+            errors = self._stop()
+            self.start_failures.append(
+                f"the writer on {self.application} died before its first write (exit "
+                f"{self._process.returncode if self._process else '?'}): {errors[-1500:]}\n"
+                f"Patroni since then:\n{patroni_log(self.plan, self.province, started)}"
+            )
+        raise AssertionError("\n\n".join(self.start_failures))
+
+    def _start(self) -> None:
         code = WRITER.replace("DURATION", repr(self.duration)).replace("INTERVAL", repr(self.interval))
         command = f"sudo docsystem-manage shell -c {shlex.quote(code)}"
-        self._errors = tempfile.NamedTemporaryFile("w+", prefix="provcloud-writer-", suffix=".log")
+        # Closed by _stop, at the stream's end or a failed start.
+        self._errors = tempfile.NamedTemporaryFile("w+", prefix="provcloud-writer-", suffix=".log")  # noqa: SIM115
         self._process = subprocess.Popen(
             ssh_argv(self.plan, self.plan.machine(self.application), command),
             stdout=subprocess.PIPE, stderr=self._errors, text=True,
         )  # fmt: skip
         self._reader = threading.Thread(target=self._read, name="write-stream", daemon=True)
         self._reader.start()
-        return self
+
+    def _first_line(self, timeout: float) -> bool:
+        """Whether the writer wrote (or failed to write) its first row before it ended or `timeout`."""
+        assert self._process is not None
+        deadline = time.monotonic() + timeout
+        while not self.samples and self._process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return bool(self.samples)
 
     def _read(self) -> None:
         assert self._process is not None and self._process.stdout is not None
@@ -179,24 +230,11 @@ class WriteStream:
                 if words[0] == "ok":
                     self.acknowledged.append(row)
 
-    def wait_written(self, moment: float, timeout: float) -> bool:
-        """Whether a write sent after `moment` was committed within `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(sample.ok for sample in list(self.samples) if sample.at >= moment):
-                return True
-            time.sleep(self.interval)
-        return False
-
-    def outage(self, since: float = 0.0) -> Outage:
-        return outage_of(list(self.samples), since)
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
+    def _stop(self, timeout: float = 0.0) -> str:
+        """Wait up to `timeout` for the writer to end (then kill it): its error output."""
         assert self._process is not None and self._reader is not None and self._errors is not None
         try:
-            self._process.wait(timeout=self.duration + 60)
+            self._process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
@@ -204,23 +242,42 @@ class WriteStream:
         self._errors.seek(0)
         errors = self._errors.read()
         self._errors.close()
+        return errors
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        errors = self._stop(timeout=self.duration + 60)
+        assert self._process is not None
         if kind is None and self._process.returncode != 0:
             raise AssertionError(
                 f"the writer on {self.application} stopped (exit {self._process.returncode}): {errors[-2000:]}"
             )
 
 
-def cut_the_primary(
-    plan: LabPlan, province: Province, application: str, within: float
-) -> tuple[str, bool, Outage, list[int]]:
+@dataclass(frozen=True)
+class PowerCut:
+    """What a power cut of the primary under the writer cost."""
+
+    primary: str
+    """The machine cut."""
+    moved: bool
+    """Whether a write was committed again in time."""
+    outage: Outage
+    acknowledged: list[int]
+    """The rows the writer was told were committed."""
+    start_failures: list[str]
+    """Writer starts that died before their first write (a warning to show)."""
+
+
+def cut_the_primary(plan: LabPlan, province: Province, application: str, within: float) -> PowerCut:
     """Cut the power of Patroni's leader while the document system writes (the fault test's and the
-    bench's fault): the machine cut, whether a write was committed again within `within` + 10 s of
-    the cut, the outage the writer saw, and the rows it was told were committed."""
+    bench's fault): whether a write was committed again within `within` + 10 s of the cut."""
     primary = leader(plan, province)
-    with WriteStream(plan, application, duration=3 * SETTLE + within + 10) as writes:
+    with WriteStream(plan, province, application, duration=3 * SETTLE + within + 10) as writes:
         time.sleep(SETTLE)
         broken = time.monotonic()
         if pull_plug(plan.machine(primary)) == 0:
             raise AssertionError(f"the power cut of {primary} found no process to kill")
-        moved = writes.wait_written(broken + 0.5, timeout=within + 10)
-    return primary, moved, writes.outage(since=broken - 1), writes.acknowledged
+        moved = writes.wait_answered(broken + 0.5, timeout=within + 10)
+    return PowerCut(primary, moved, writes.outage(since=broken - 1), writes.acknowledged, writes.start_failures)

@@ -32,8 +32,31 @@ class Outage:
         return f"{self.failed} of {self.requests} requests failed, for {self.seconds:.1f} s"
 
 
+class Samples:
+    """What a stream saw, in the order sent: the request stream's answers, the write stream's
+    commits (provcloud.lab.database_failover). Each stream, a dataclass, declares both fields."""
+
+    interval: float
+    samples: list[Sample]
+
+    def answered_since(self, moment: float) -> bool:
+        return any(sample.ok for sample in list(self.samples) if sample.at >= moment)
+
+    def outage(self, since: float = 0.0) -> Outage:
+        return outage_of(list(self.samples), since)
+
+    def wait_answered(self, moment: float, timeout: float) -> bool:
+        """Whether a request sent after `moment` was answered within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.answered_since(moment):
+                return True
+            time.sleep(self.interval)
+        return False
+
+
 @dataclass
-class RequestStream:
+class RequestStream(Samples):
     """`send()` returns whether the request was answered as it should be; an exception is a failure."""
 
     send: Callable[[], bool]
@@ -63,21 +86,6 @@ class RequestStream:
                 ok, detail = False, f"{type(error).__name__}: {error}"
             self.samples.append(Sample(started, ok, detail))
             self._stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
-
-    def answered_since(self, moment: float) -> bool:
-        return any(sample.ok for sample in list(self.samples) if sample.at >= moment)
-
-    def outage(self, since: float = 0.0) -> Outage:
-        return outage_of(list(self.samples), since)
-
-    def wait_answered(self, moment: float, timeout: float) -> bool:
-        """Whether a request sent after `moment` was answered within `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.answered_since(moment):
-                return True
-            time.sleep(self.interval)
-        return False
 
 
 def outage_of(samples: list[Sample], since: float = 0.0) -> Outage:
