@@ -72,6 +72,8 @@ def test_replication_and_rewind_come_from_the_other_database_machine_only() -> N
     assert users["replicator"]["databases"] == ["replication"]
     assert users["replicator"]["sources"] == ["198.18.34.12/32"]
     assert users["rewind"]["sources"] == ["198.18.34.12/32"]
+    # Patroni's questions to its own server go over the socket, with the replication user's password.
+    assert users["replicator"]["local_password"] is True and "local_password" not in users["rewind"]
     # The same password file Patroni reads, so the role the postgresql role keeps is the one it uses.
     assert users["replicator"]["password_file"] == db1["patroni_replication_password_file"]
     opened = rules(db1)

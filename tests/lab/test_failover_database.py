@@ -40,6 +40,9 @@ def test_the_database_has_one_leader_and_a_synchronous_standby(redundant_lab: La
     address = province.virtual_ips[MachineRole.docsystem_db].ip
     holder = redundant_lab.ssh(primary, f"ip -4 -o address show to {address}/32")
     assert f" {address}/" in holder.stdout, f"the leader {primary} does not hold {address}: {holder.stdout}"
+    # Since the machines started (the lab is as old as this session): no member logged an error.
+    errors = database.patroni_lines(plan, province, since=0, levels=("ERROR", "CRITICAL"))
+    assert not any(errors.values()), errors
 
 
 def test_a_power_cut_of_the_primary_loses_no_committed_write_and_it_returns_as_standby(

@@ -50,6 +50,8 @@ def test_the_member_names_the_store_the_cluster_and_the_synchronous_level(tmp_pa
     # The postgresql role's files, not Patroni's own.
     assert config["postgresql"]["parameters"]["hba_file"] == "/etc/provcloud/postgresql/pg_hba.conf"
     assert config["postgresql"]["authentication"]["replication"]["sslmode"] == "verify-full"
+    # Its own server's timeline over the socket: "localhost" is not a name of the certificate.
+    assert config["postgresql"]["use_unix_socket_repl"] is True
 
 
 def test_the_address_follows_this_members_leader_key(tmp_path: Path) -> None:

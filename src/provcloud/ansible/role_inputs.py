@@ -302,8 +302,11 @@ class RoleInputs:
             peers = [_cidr(server) for server in replicated.servers if server != machine]
             inputs["postgresql_manager"] = "patroni"
             users += [
+                # Patroni asks its own server for the timeline over the socket (patroni role's
+                # use_unix_socket_repl): a TCP connection to "localhost" fails the certificate check.
                 {"name": database_ha_inputs.REPLICATION_USER, "databases": ["replication"], "sources": peers,
-                 "password_file": str(self.paths.database_password(database_ha_inputs.REPLICATION_USER))},
+                 "password_file": str(self.paths.database_password(database_ha_inputs.REPLICATION_USER)),
+                 "local_password": True},
                 {"name": database_ha_inputs.REWIND_USER, "databases": ["postgres"], "sources": peers,
                  "password_file": str(self.paths.database_password(database_ha_inputs.REWIND_USER))},
             ]  # fmt: skip

@@ -151,22 +151,36 @@ WRITER_START_TIMEOUT = 120.0
 """Seconds the document system may take to start and write its first row (it loads every app)."""
 
 
-def patroni_log(plan: LabPlan, province: Province, since: float) -> str:
-    """Patroni's own lines (not PostgreSQL's, and not its routine "no action") on every reachable
-    database machine since `since` (time.time() of this host; the machines share its clock)."""
-    shown = []
+PATRONI_LEVELS = ("INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def patroni_lines(
+    plan: LabPlan, province: Province, since: float, levels: tuple[str, ...] = PATRONI_LEVELS
+) -> dict[str, list[str]]:
+    """Patroni's own lines of these levels (not PostgreSQL's, and not its routine "no action") on
+    every reachable database machine since `since` (time.time() of this host; the machines share its
+    clock): {machine: the last 30}."""
+    found: dict[str, list[str]] = {}
+    # Patroni's lines carry milliseconds after a comma; PostgreSQL's, which it passes on, do not.
+    pattern = shlex.quote(f",[0-9]{{3}} ({'|'.join(levels)}): ")
     for machine in province.machines_with_role(MachineRole.docsystem_db):
         entry = plan.machine(machine.name)
         if not ssh_ready(entry):
-            shown.append(f"{machine.name}: not reachable")
+            found[machine.name] = ["(not reachable)"]
             continue
         command = (
-            f"sudo journalctl -u patroni@{DEBIAN_CLUSTER} --since @{int(since) - 1} -o short-precise --no-pager"
-            " | grep -E ' (INFO|WARNING|ERROR|CRITICAL): ' | grep -v 'no action' | tail -n 30"
+            f"sudo journalctl -u patroni@{DEBIAN_CLUSTER} --since @{max(0, int(since) - 1)} -o cat --no-pager"
+            f" | grep -E {pattern} | grep -v 'no action' | tail -n 30"
         )
-        lines = ssh(plan, entry, command, timeout=20).stdout.strip()
-        shown.append(f"{machine.name}:\n{lines or '(nothing)'}")
-    return "\n".join(shown)
+        found[machine.name] = ssh(plan, entry, command, timeout=20).stdout.splitlines()
+    return found
+
+
+def patroni_log(plan: LabPlan, province: Province, since: float) -> str:
+    return "\n".join(
+        f"{machine}:\n" + ("\n".join(lines) or "(nothing)")
+        for machine, lines in patroni_lines(plan, province, since).items()
+    )
 
 
 @dataclass
