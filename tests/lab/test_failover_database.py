@@ -49,7 +49,7 @@ def test_a_power_cut_of_the_primary_loses_no_committed_write_and_it_returns_as_s
     redundant_lab: Lab, application: str, pytestconfig: pytest.Config
 ) -> None:
     plan, province = redundant_lab.plan, redundant_lab.province
-    cut = database.cut_the_primary(plan, province, application, FAILOVER_LIMIT)
+    cut = database.lose_the_primary(plan, province, application, FAILOVER_LIMIT)
     for failure in cut.start_failures:
         show(pytestconfig, f"WARNING: started the writer once more.\n{failure}")
     primary, outage = cut.primary, cut.outage

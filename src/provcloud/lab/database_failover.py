@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -270,11 +271,11 @@ class WriteStream(Samples):
 
 
 @dataclass(frozen=True)
-class PowerCut:
-    """What a power cut of the primary under the writer cost."""
+class Failover:
+    """What losing the primary under the writer cost."""
 
     primary: str
-    """The machine cut."""
+    """The machine lost."""
     moved: bool
     """Whether a write was committed again in time."""
     outage: Outage
@@ -284,14 +285,31 @@ class PowerCut:
     """Writer starts that died before their first write (a warning to show)."""
 
 
-def cut_the_primary(plan: LabPlan, province: Province, application: str, within: float) -> PowerCut:
-    """Cut the power of Patroni's leader while the document system writes (the fault test's and the
-    bench's fault): whether a write was committed again within `within` + 10 s of the cut."""
+def power_cut(plan: LabPlan, machine: str) -> None:
+    """Every process of the machine killed at once, its links deleted (machine.pull_plug): Patroni's
+    leader key stays in etcd until its ttl runs out."""
+    if pull_plug(plan.machine(machine)) == 0:
+        raise AssertionError(f"the power cut of {machine} found no process to kill")
+
+
+def shutdown(plan: LabPlan, machine: str) -> None:
+    """The machine shut down as an operator does (`systemctl poweroff`): Patroni, stopped in order,
+    stops PostgreSQL and gives the leader key up, and the standby need not wait for the ttl."""
+    ssh(plan, plan.machine(machine), "sudo systemctl poweroff", timeout=30)  # its answer may be lost
+
+
+FAULTS: dict[str, Callable[[LabPlan, str], None]] = {"power cut": power_cut, "shutdown": shutdown}
+
+
+def lose_the_primary(
+    plan: LabPlan, province: Province, application: str, within: float, fault: str = "power cut"
+) -> Failover:
+    """`fault` (a name of FAULTS) done to Patroni's leader while the document system writes (the fault
+    test's and the bench's): whether a write was committed again within `within` + 10 s of it."""
     primary = leader(plan, province)
     with WriteStream(plan, province, application, duration=3 * SETTLE + within + 10) as writes:
         time.sleep(SETTLE)
         broken = time.monotonic()
-        if pull_plug(plan.machine(primary)) == 0:
-            raise AssertionError(f"the power cut of {primary} found no process to kill")
+        FAULTS[fault](plan, primary)
         moved = writes.wait_answered(broken + 0.5, timeout=within + 10)
-    return PowerCut(primary, moved, writes.outage(since=broken - 1), writes.acknowledged, writes.start_failures)
+    return Failover(primary, moved, writes.outage(since=broken - 1), writes.acknowledged, writes.start_failures)
