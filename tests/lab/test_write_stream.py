@@ -50,6 +50,7 @@ def test_a_start_that_dies_before_its_first_write_is_shown_and_tried_once_more(
     with stream() as writes:
         pass
     assert writes.acknowledged == [1, 2]
+    assert str(writes.outage()) == "0 of 2 writes failed, for 0.0 s"
     assert len(asked) == 2 and all("docsystem-manage shell" in command for command in asked)
     (failure,) = writes.start_failures
     assert DIED in failure and "PATRONI-LOG" in failure and "docsys-app-01" in failure

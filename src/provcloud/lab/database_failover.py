@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import ClassVar
 
 from provcloud.ansible.database_ha_inputs import DEBIAN_CLUSTER
 from provcloud.catalogue import MachineRole, Province
@@ -189,6 +190,7 @@ class WriteStream(Samples):
     """The document system writing a row every `interval` seconds for `duration` seconds; a writer
     whose start died before its first write (`start_failures`) is started once more."""
 
+    noun: ClassVar[str] = "writes"
     plan: LabPlan
     province: Province
     application: str

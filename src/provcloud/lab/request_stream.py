@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,11 @@ class Outage:
     failed: int
     seconds: float
     """0 when nothing failed."""
+    noun: str = "requests"
+    """What was sent: requests, or the write stream's writes."""
 
     def __str__(self) -> str:
-        return f"{self.failed} of {self.requests} requests failed, for {self.seconds:.1f} s"
+        return f"{self.failed} of {self.requests} {self.noun} failed, for {self.seconds:.1f} s"
 
 
 class Samples:
@@ -38,12 +41,13 @@ class Samples:
 
     interval: float
     samples: list[Sample]
+    noun: ClassVar[str] = "requests"
 
     def answered_since(self, moment: float) -> bool:
         return any(sample.ok for sample in list(self.samples) if sample.at >= moment)
 
     def outage(self, since: float = 0.0) -> Outage:
-        return outage_of(list(self.samples), since)
+        return outage_of(list(self.samples), since, self.noun)
 
     def wait_answered(self, moment: float, timeout: float) -> bool:
         """Whether a request sent after `moment` was answered within `timeout` seconds."""
@@ -88,12 +92,12 @@ class RequestStream(Samples):
             self._stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
 
 
-def outage_of(samples: list[Sample], since: float = 0.0) -> Outage:
+def outage_of(samples: list[Sample], since: float = 0.0, noun: str = "requests") -> Outage:
     """The outage `samples` (in the order sent) show from `since` on."""
     samples = [sample for sample in samples if sample.at >= since]
     failed = [index for index, sample in enumerate(samples) if not sample.ok]
     if not failed:
-        return Outage(len(samples), 0, 0.0)
+        return Outage(len(samples), 0, 0.0, noun)
     before = next((samples[i].at for i in range(failed[0] - 1, -1, -1) if samples[i].ok), samples[0].at)
     after = next((samples[i].at for i in range(failed[-1] + 1, len(samples)) if samples[i].ok), samples[-1].at)
-    return Outage(len(samples), len(failed), after - before)
+    return Outage(len(samples), len(failed), after - before, noun)
