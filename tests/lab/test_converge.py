@@ -1,4 +1,7 @@
-"""Converging the demo province: idempotent, check-mode clean, and robust to a converge killed halfway."""
+"""Converging the demo province: idempotent, check-mode clean, and robust to a converge killed halfway.
+
+The tests build on each other in file order: the converge that finishes a killed one is followed by
+the second converge, which must change nothing."""
 
 import os
 import re
@@ -52,7 +55,33 @@ def changed_tasks(lab: Lab) -> dict[str, object]:
     return {host: recap["changed_tasks"] for host, recap in lab.last_run().items() if recap["changed_tasks"]}
 
 
+def test_a_converge_killed_halfway_is_finished_by_the_next(demo_lab: Lab) -> None:
+    # Undo part of the baseline on one machine so the converge has real work to do when it is killed.
+    demo_lab.ssh("lgsp-01", "sudo rm /etc/nftables.conf /etc/systemd/journald.conf.d/50-provcloud.conf")
+    log = ROOT / ".state" / "demo" / "killed-converge.log"
+    with open(log, "w") as output:
+        process = start_provcloud("configure", "demo", stdout=output, stderr=subprocess.STDOUT)
+    started = time.time()
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and events_since(started) < KILL_AFTER_EVENTS:
+            assert process.poll() is None, f"configure ended before it could be killed:\n{log.read_text()[-3000:]}"
+            time.sleep(0.2)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert "converged" not in log.read_text(), "the converge finished before it was killed"
+    assert wait_until_gone(playbook_processes), (
+        f"ansible-playbook still runs after its runner was killed: {playbook_processes()}"
+    )
+    finished = demo_lab.converge()
+    assert finished.returncode == 0, f"the converge after the killed one failed:\n{finished.stdout[-4000:]}"
+    assert "lgsp-01" in changed_tasks(demo_lab), "the converge after the killed one did not restore lgsp-01"
+    # That nothing is left to change is the next test's converge.
+
+
 def test_second_converge_changes_nothing(demo_lab: Lab) -> None:
+    """Also after the killed converge and the one that finished it: nothing is left to change."""
     result = demo_lab.converge()
     assert result.returncode == 0, result.stdout[-4000:]
     # Its output is a pipe, not a terminal: a timestamped line per task, as a CI log needs.
@@ -95,30 +124,3 @@ def test_a_machine_whose_host_key_changed_is_refused(demo_lab: Lab, tmp_path: Pa
     assert refused.returncode != 0, f"configure accepted a machine with the wrong host key:\n{refused.stdout[-3000:]}"
     assert demo_lab.last_run()["lgsp-01"]["dark"] == 1, refused.stdout[-3000:]
     assert "unreachable" in refused.stdout
-
-
-def test_a_converge_killed_halfway_is_finished_by_the_next(demo_lab: Lab) -> None:
-    # Undo part of the baseline on one machine so the converge has real work to do when it is killed.
-    demo_lab.ssh("lgsp-01", "sudo rm /etc/nftables.conf /etc/systemd/journald.conf.d/50-provcloud.conf")
-    log = ROOT / ".state" / "demo" / "killed-converge.log"
-    with open(log, "w") as output:
-        process = start_provcloud("configure", "demo", stdout=output, stderr=subprocess.STDOUT)
-    started = time.time()
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and events_since(started) < KILL_AFTER_EVENTS:
-            assert process.poll() is None, f"configure ended before it could be killed:\n{log.read_text()[-3000:]}"
-            time.sleep(0.2)
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    assert "converged" not in log.read_text(), "the converge finished before it was killed"
-    assert wait_until_gone(playbook_processes), (
-        f"ansible-playbook still runs after its runner was killed: {playbook_processes()}"
-    )
-    finished = demo_lab.converge()
-    assert finished.returncode == 0, f"the converge after the killed one failed:\n{finished.stdout[-4000:]}"
-    assert "lgsp-01" in changed_tasks(demo_lab), "the converge after the killed one did not restore lgsp-01"
-    again = demo_lab.converge()
-    assert again.returncode == 0, again.stdout[-4000:]
-    assert changed_tasks(demo_lab) == {}, f"not idempotent after a killed converge: {changed_tasks(demo_lab)}"
