@@ -79,7 +79,10 @@ def lose_and_rejoin(province: Province, plan: LabPlan, application: str, fault: 
     started = time.monotonic()
     provcloud(ROOT, "lab", "up", SLUG)
     database.wait_standby(plan, province, lost.primary)
-    return lost.outage, time.monotonic() - started
+    took = time.monotonic() - started
+    # Progress: a round takes about a minute, the whole bench twenty.
+    print(f"{fault} of {lost.primary}: {lost.outage}; back as the standby {took:.0f} s after lab up", file=sys.stderr)
+    return lost.outage, took
 
 
 def throughput(province: Province, plan: LabPlan, application: str, synchronous: bool) -> float:
