@@ -301,17 +301,19 @@ def shutdown(plan: LabPlan, machine: str) -> None:
 
 
 FAULTS: dict[str, Callable[[LabPlan, str], None]] = {"power cut": power_cut, "shutdown": shutdown}
+GRACE = 10.0
+"""Seconds past `within` that lose_the_primary waits for a write to be committed again."""
 
 
 def lose_the_primary(
     plan: LabPlan, province: Province, application: str, within: float, fault: str = "power cut"
 ) -> Failover:
     """`fault` (a name of FAULTS) done to Patroni's leader while the document system writes (the fault
-    test's and the bench's): whether a write was committed again within `within` + 10 s of it."""
+    test's and the bench's): whether a write was committed again within `within` + GRACE s of it."""
     primary = leader(plan, province)
-    with WriteStream(plan, province, application, duration=3 * SETTLE + within + 10) as writes:
+    with WriteStream(plan, province, application, duration=3 * SETTLE + within + GRACE) as writes:
         time.sleep(SETTLE)
         broken = time.monotonic()
         FAULTS[fault](plan, primary)
-        moved = writes.wait_answered(broken + 0.5, timeout=within + 10)
+        moved = writes.wait_answered(broken + 0.5, timeout=within + GRACE)
     return Failover(primary, moved, writes.outage(since=broken - 1), writes.acknowledged, writes.start_failures)
