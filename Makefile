@@ -27,10 +27,19 @@ system-packages:
 demo: $(STAMP) system-packages
 	$(BIN)/provcloud demo
 
+# Without PYTEST_ARGS: the tests that boot no machine on every core (pytest-xdist), then the lab
+# tests in one process (they share one boot per lab shape). Both halves always run; a half that
+# collects nothing (pytest's exit 5) fails too. With PYTEST_ARGS: one pytest run with those.
+UNIT_JOBS ?= $(shell nproc)
 test: $(STAMP) system-packages
-	@rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — that is a failure" >&2; exit 1; fi; \
-	exit $$rc
+	@run() { rc=0; $(BIN)/pytest "$$@" || rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests ($$*) — that is a failure" >&2; rc=1; fi; \
+	  return $$rc; }; \
+	if [ -n "$(PYTEST_ARGS)" ]; then run $(PYTEST_ARGS); exit $$?; fi; \
+	unit=0; lab=0; \
+	run -m 'not lab' -n $(UNIT_JOBS) || unit=$$?; \
+	run -m lab || lab=$$?; \
+	if [ $$unit -ne 0 ] || [ $$lab -ne 0 ]; then echo "make test: failed (unit half $$unit, lab half $$lab)" >&2; exit 1; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench policies stacks plugins roles

@@ -27,7 +27,8 @@ expire (ttl 10 s, roles/patroni) before the standby takes it."""
 
 @pytest.fixture(scope="module")
 def application(redundant_lab: Lab) -> Iterator[str]:
-    (machine,) = redundant_lab.province.machines_with_role(MachineRole.docsystem_app)
+    # The first of the pair's machines: the writer is the document system itself, with its settings.
+    machine = redundant_lab.province.machines_with_role(MachineRole.docsystem_app)[0]
     yield machine.name
     database.drop_probe(redundant_lab.plan, machine.name)
 

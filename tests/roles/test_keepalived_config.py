@@ -62,7 +62,10 @@ def check_config(
     a network namespace whose bridge carries the instance's interface name (or `bridge`)."""
     checker = render("usr/local/sbin/provcloud-keepalived-check-config", role_context(host), tmp_path / "check-config")
     script = render("usr/local/sbin/provcloud-keepalived-check", role_context(host), tmp_path / "check")
-    context = role_context(host, __keepalived_check_script=str(script), **overrides)
+    holder = render("usr/local/sbin/provcloud-keepalived-holder", role_context(host), tmp_path / "holder")
+    context = role_context(
+        host, __keepalived_check_script=str(script), __keepalived_holder_script=str(holder), **overrides
+    )
     config = render("etc/keepalived/keepalived.conf", context, tmp_path / "keepalived.conf")
     interface = bridge or context["keepalived_interface"]
     return subprocess.run(
@@ -113,6 +116,36 @@ def test_the_configuration_says_what_the_pair_needs(tmp_path: Path) -> None:
     ):
         assert expected in config, f"missing in lgsp-02's keepalived.conf: {expected!r}\n{config}"
     assert "vrrp_strict" not in config.replace("# No vrrp_strict", ""), "vrrp_strict forbids unicast peers"
+
+
+def test_the_scheduler_follows_the_document_systems_address_and_nothing_follows_the_lgsp_nodes(
+    tmp_path: Path,
+) -> None:
+    """On danang's document-system pair keepalived starts docsystem-beat where it takes the address and
+    stops it wherever it gives it up; the LGSP pair has nothing that runs on the holder only."""
+    application = render("etc/keepalived/keepalived.conf", role_context("docsys-app-02"), tmp_path / "app.conf")
+    for state, action in (("master", "start"), ("backup", "stop"), ("fault", "stop"), ("stop", "stop")):
+        line = f'notify_{state} "/usr/local/sbin/provcloud-keepalived-holder {action}" root'
+        assert line in application.read_text(), f"missing: {line}"
+    node = render("etc/keepalived/keepalived.conf", role_context("lgsp-01"), tmp_path / "node.conf")
+    assert "notify_" not in node.read_text()
+
+
+@pytest.mark.parametrize(("argument", "expected"), [("start", "--no-block start docsystem-beat"),
+                                                    ("stop", "--no-block stop docsystem-beat")])  # fmt: skip
+def test_the_holder_script_starts_and_stops_its_units_without_waiting(
+    argument: str, expected: str, tmp_path: Path
+) -> None:
+    script = render("usr/local/sbin/provcloud-keepalived-holder", role_context("docsys-app-01"), tmp_path / "holder")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "systemctl").write_text('#!/bin/sh\necho "$@"\n')
+    (bin_dir / "systemctl").chmod(0o755)
+    environment = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    ran = subprocess.run([str(script), argument], capture_output=True, text=True, env=environment, check=False)
+    assert ran.returncode == 0 and ran.stdout.strip() == expected, ran.stdout + ran.stderr
+    refused = subprocess.run([str(script), "restart"], capture_output=True, text=True, env=environment, check=False)
+    assert refused.returncode == 2 and not refused.stdout, "an unknown action must run nothing"
 
 
 class _Answer(http.server.BaseHTTPRequestHandler):

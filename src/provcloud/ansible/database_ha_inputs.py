@@ -4,13 +4,14 @@ vip-manager keeps on the leader.
 
 The database is replicated when the catalogue lists more than one `docsystem_db` machine. The store
 then has one member per database machine and, while that makes an even number, the province's first
-backup machine as a tie-breaker: two members lose their quorum when either is down, three do not.
+backup machine as a tie-breaker (provcloud.catalogue.tie_breaker).
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 from provcloud.catalogue import MachineRole, Province, ServiceMachine
+from provcloud.catalogue.tie_breaker import with_tie_breaker
 from provcloud.controller_state import ControllerPaths
 from provcloud.service_ports import POSTGRESQL_PORT
 
@@ -51,10 +52,7 @@ class ReplicatedDatabase:
         """The database machines, and a backup machine while they are an even number."""
         if not self.replicated:
             return []
-        members = list(self.servers)
-        if len(members) % 2 == 0:
-            members += self.province.machines_with_role(MachineRole.backup)[:1]
-        return members
+        return with_tie_breaker(self.province, MachineRole.docsystem_db, self.servers)
 
     def level(self) -> int:
         return max(self.province.machine_level(server) for server in self.servers)

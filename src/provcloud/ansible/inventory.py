@@ -3,7 +3,7 @@ inventory plugin in `plugins/inventory/provcloud.py`).
 
 The contract:
 - groups by role (`lgsp_nodes`, `docsystem_app`, `docsystem_db`, `backup`, `national_peer`), the
-  replicated database's consensus store (`etcd`), by
+  replicated database's consensus store (`etcd`), the shared documents' volume (`glusterfs`), by
   zone (`zone_<zone>`) and by security level (`level_<n>`), for playbooks and the ops team's
   `--limit` (roles never read group names);
 - host vars: `ansible_host` and each of the machine's roles' inputs, flat and role-prefixed
@@ -75,6 +75,8 @@ def province_inventory(
         inventory.host_vars[machine.name] = {"ansible_host": str(machine.ip), **inputs.for_machine(machine)}
     for member in inputs.replicated_database.store_members():
         inventory.add("etcd", member.name)
+    for member in inputs.shared_documents.members():
+        inventory.add("glusterfs", member.name)
     inventory.all_vars = {"provcloud_province": province.slug, "provcloud_lab": lab}
     if lab:
         inventory.all_vars.update(lab_connection(province.slug))

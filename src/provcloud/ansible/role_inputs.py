@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provcloud.ansible import database_ha_inputs, exchange_inputs, keepalived_inputs, lgsp_routes
+from provcloud.ansible import (
+    database_ha_inputs,
+    exchange_inputs,
+    keepalived_inputs,
+    lgsp_routes,
+    shared_documents_inputs,
+)
 from provcloud.catalogue import MachineRole, Province, ServiceMachine
 from provcloud.catalogue.lab_peer import PeerGroup
 from provcloud.controller_state import ControllerPaths
@@ -72,6 +78,10 @@ class RoleInputs:
         return database_ha_inputs.ReplicatedDatabase(self.province, self.paths)
 
     @property
+    def shared_documents(self) -> shared_documents_inputs.SharedDocuments:
+        return shared_documents_inputs.SharedDocuments(self.province)
+
+    @property
     def axis(self) -> exchange_inputs.Axis:
         return exchange_inputs.Axis(self.province, self.paths, self.peer_group)
 
@@ -115,6 +125,9 @@ class RoleInputs:
         inputs.update(keepalived_inputs.keepalived(self.province, machine))
         inputs.update(self.replicated_database.etcd(machine))
         inputs.update(self.replicated_database.patroni(machine))
+        inputs.update(self.shared_documents.glusterfs(machine))
+        inputs.update(self.shared_documents.docsystem(machine))
+        inputs.update(self.shared_documents.keepalived_holder_units(machine))
         if machine.role is MachineRole.lgsp_node and exchange_inputs.runs_exchange(self.province):
             inputs.update(exchange_inputs.provincial(self.axis, machine))
         if machine.role is MachineRole.national_peer and self.axis.nodes():  # else no province to route to
@@ -176,6 +189,7 @@ class RoleInputs:
             ]
             + keepalived_inputs.firewall_rules(self.province, machine)
             + self.replicated_database.firewall_rules(machine)
+            + self.shared_documents.firewall_rules(machine)
             + exchange_inputs.firewall_rules(self.axis, machine)
         )
 
@@ -335,7 +349,8 @@ class RoleInputs:
         """The document system's database (a pg_dump) and documents (a tar of its media folder), each
         with the machines that hold it (`hosts`, their `addresses` in the same order): the backup
         takes it from the first that serves it — for a replicated database, whichever is the
-        primary at the time (a standby refuses the dump)."""
+        primary at the time (a standby refuses the dump); for shared documents, any application
+        machine (they mount one volume)."""
         sources: list[HostVars] = []
         database = self.docsystem_database()
         servers = self.machines(MachineRole.docsystem_db)
@@ -344,10 +359,14 @@ class RoleInputs:
                 {"name": "docsystem-database", **_held_by(servers),
                  "kind": "postgresql", "database": database.name, "role": database.user}
             )  # fmt: skip
-        if (application := self.first(MachineRole.docsystem_app)) is not None:
+        if applications := self.machines(MachineRole.docsystem_app):
+            # On a shared volume every application machine holds all the documents (`shared`): the
+            # backup takes them from the first that answers, a restore unpacks them on one.
+            shared = self.shared_documents.shared
             sources.append(
-                {"name": "docsystem-documents", **_held_by([application]),
-                 "kind": "directory", "path": f"{DOCSYSTEM_STORAGE_DIR}/media", "owner": DOCSYSTEM_USER}
+                {"name": "docsystem-documents", **_held_by(applications if shared else applications[:1]),
+                 "kind": "directory", "path": f"{DOCSYSTEM_STORAGE_DIR}/media", "owner": DOCSYSTEM_USER,
+                 "shared": shared}
             )  # fmt: skip
         return sources
 

@@ -20,6 +20,7 @@ from provcloud.catalogue.redundancy import (
 )
 from provcloud.catalogue.service_machine import MachineRole
 from provcloud.catalogue.slug import DNS_LABEL_MAX
+from provcloud.catalogue.tie_breaker import REPLICATED_STORES, TIE_BREAKER_ROLE, needs_tie_breaker
 
 # Commune-level units: each carries its administrative-unit code.
 COMMUNE_LEVEL = (AgencyKind.commune, AgencyKind.ward)
@@ -160,6 +161,18 @@ def redundancy(province: Province) -> Iterator[Problem]:
                 at_role,
                 f"{len(machines)} {role.value} machines ({names}) and no `virtual_ips.{role.value}`: declare the one "
                 "address their consumers use",
+            )
+        if (
+            role in REPLICATED_STORES
+            and needs_tie_breaker(role, machines)
+            and not province.machines_with_role(TIE_BREAKER_ROLE)
+        ):
+            yield Problem(
+                at_role,
+                f"{len(machines)} {role.value} machines ({names}) replicate {REPLICATED_STORES[role]}, which needs a "
+                "third member to keep a majority when one is down: it is the first "
+                f"`{TIE_BREAKER_ROLE.value}` machine, and the catalogue lists none; add one (or a third {role.value} "
+                "machine)",
             )
     for role in province.virtual_ips:
         here = ("virtual_ips", role.value)

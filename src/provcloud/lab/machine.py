@@ -146,6 +146,8 @@ def nspawn_command(slug: str, machine: Machine) -> list[str]:
         "--timezone=off",
         "--link-journal=no",
         "--console=pipe",
+        # FUSE: the shared documents' GlusterFS client mounts through it (this kernel has no NFS).
+        "--bind=/dev/fuse",
     ]
 
 
