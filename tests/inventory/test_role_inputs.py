@@ -205,8 +205,10 @@ def test_backup_sources_and_the_backup_machine() -> None:
     sources = [
         {"name": "docsystem-database", "hosts": ["docsys-db-01"], "addresses": ["10.48.2.11"], "kind": "postgresql",
          "database": "docsystem", "role": "docsystem"},
-        {"name": "docsystem-documents", "hosts": ["docsys-app-01"], "addresses": ["10.48.1.11"], "kind": "directory",
-         "path": "/srv/docsystem/media", "owner": "docsystem"},
+        # The pair shares one volume: either machine serves the documents, a restore unpacks them once.
+        {"name": "docsystem-documents", "hosts": ["docsys-app-01", "docsys-app-02"],
+         "addresses": ["10.48.1.11", "10.48.1.12"], "kind": "directory", "path": "/srv/docsystem/media",
+         "owner": "docsystem", "shared": True},
     ]  # fmt: skip
     assert machines["backup-01"]["backup_sources"] == sources
     assert machines["backup-01"]["backup_identity_file"] == "/state/danang/backup/age-identity.txt"
@@ -247,7 +249,7 @@ def test_a_time_source_serves_time_and_does_not_follow_itself() -> None:
     assert machines["lgsp-01"]["common_time_clients"] == [str(zone.cidr) for zone in DEMO.network.zones.values()]
 
 
-Rule = tuple[str, str, int | None, list[str]]
+Rule = tuple[str, str, int | str | None, list[str]]
 """(protocol, name, port, sources) of a firewall rule."""
 
 
@@ -259,14 +261,23 @@ Rule = tuple[str, str, int | None, list[str]]
         ("docsys-app-01", [("tcp", "document system (HTTPS) from the LGSP node and management", 443,
                             ["10.48.0.11/32", "10.48.0.12/32", "10.48.3.0/24"]),
                            ("vrrp", "VRRP from the other docsystem_app machines (keepalived)", None,
-                            ["10.48.1.12/32"])]),
+                            ["10.48.1.12/32"]),
+                           # The shared documents' volume: the other application machine, the arbiter.
+                           ("tcp", "GlusterFS management (glusterd) from the volume's members", 24007,
+                            ["10.48.1.12/32", "10.48.3.11/32"]),
+                           ("tcp", "GlusterFS bricks of the shared documents from the volume's members", "49152-49155",
+                            ["10.48.1.12/32", "10.48.3.11/32"])]),
         ("lgsp-02", [("tcp", "LGSP gateway (HTTPS) from the app zone and tenant egress", 443,
                       ["10.48.1.0/24", "10.48.128.0/17"]),
                      ("vrrp", "VRRP from the other lgsp_node machines (keepalived)", None, ["10.48.0.11/32"])]),
         # One database machine, no virtual IP: no VRRP.
         ("docsys-db-01", [("tcp", "PostgreSQL from the document system's application", 5432,
                            ["10.48.1.11/32", "10.48.1.12/32"])]),
-        ("backup-01", []),
+        # The arbiter brick of the application pair's volume.
+        ("backup-01", [("tcp", "GlusterFS management (glusterd) from the volume's members", 24007,
+                        ["10.48.1.11/32", "10.48.1.12/32"]),
+                       ("tcp", "GlusterFS bricks of the shared documents from the volume's members", "49152-49155",
+                        ["10.48.1.11/32", "10.48.1.12/32"])]),
     ],
 )  # fmt: skip
 def test_firewall_rule_of_each_service_in_danang(machine: str, expected: list[Rule]) -> None:

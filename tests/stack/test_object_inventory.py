@@ -36,7 +36,7 @@ INVENTORY = {
         "VirtualMachine": 3,
         "VirtualMachineClusterInstancetype": 2,
     },
-    "demo-ha": {  # two agencies; the LGSP pair, the application, the database pair and the backup
+    "demo-ha": {  # two agencies; the LGSP pair, the application pair, the database pair and the backup
         # machine (platform namespaces lgsp, docsystem, backup; an attachment per zone with a VM: dmz,
         # app, data, mgmt); the national peer has no VM
         "LimitRange": 2,
@@ -46,7 +46,7 @@ INVENTORY = {
         "ResourceQuota": 2,
         "ValidatingAdmissionPolicy": 7,
         "ValidatingAdmissionPolicyBinding": 7,
-        "VirtualMachine": 6,
+        "VirtualMachine": 7,
         "VirtualMachineClusterInstancetype": 2,
     },
     "danang": {  # 16 provincial bodies and the 94 communes, wards and special zone of the register
