@@ -11,6 +11,7 @@ glusterd's "Volume does not exist").
 
 import json
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -403,6 +404,39 @@ def test_a_member_that_sees_itself_as_localhost_and_the_others_by_other_hostname
     assert not result["changed"], f"a converged volume seen from {APP_2} changed: {result}"
     assert result["probed"] == []
     assert gluster.changing_calls() == []
+
+
+def test_a_member_known_by_its_name_only_is_recognised_by_the_volumes_bricks(gluster: FakeGluster) -> None:
+    """As the lab showed: the machine that probed the others is known to them by the name it gave
+    itself (its FQDN), not by its catalogue address. An existing volume with the wanted bricks has
+    every member in its pool, so nothing is probed, whatever the names."""
+    state = converged_pool(APP_2)
+    state["peers"] = [peer("docsys-app-01.unresolvable.invalid"), peer(BACKUP)]
+    gluster.set_state(state)
+
+    result = run(gluster, address=APP_2)
+
+    assert not result.get("failed"), result.get("msg")
+    assert not result["changed"] and result["probed"] == [], result
+    assert gluster.changing_calls() == []
+
+
+def test_a_peer_listed_by_a_name_that_resolves_to_a_member_is_that_member(gluster: FakeGluster) -> None:
+    """Before the volume exists: a peer listed by a name (this test machine's own, resolved here as
+    the module resolves it) whose address is a member's is that member, not probed again."""
+    name = socket.gethostname()
+    try:
+        address = socket.gethostbyname(name)
+    except OSError:
+        pytest.skip(f"this machine cannot resolve its own name {name!r}")
+    state = fresh_pool(APP_2)
+    state["peers"] = [peer(name)]
+    gluster.set_state(state)
+
+    result = run(gluster, address=APP_2, members=[APP_2, address], arbiter=False, check_mode=True)
+
+    assert not result.get("failed"), result.get("msg")
+    assert result["probed"] == [], f"{name} resolves to {address}, a member: it must not be probed again"
 
 
 def test_check_mode_on_a_fresh_pool_reports_everything_and_changes_nothing(gluster: FakeGluster) -> None:

@@ -6,6 +6,7 @@ Under the project's ruff and mypy gates; tests/roles/test_glusterfs_volume.py ru
 `gluster` that answers with the real CLI's XML (cli/src/cli-xml-output.c of GlusterFS).
 """
 
+import socket
 import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
@@ -212,6 +213,7 @@ class Gluster:
             hostnames.discard("")
             if LOCALHOST in hostnames:
                 continue
+            hostnames |= resolved(hostnames)
             state = peer.findtext("stateStr")
             peers.append(
                 Peer(
@@ -239,6 +241,19 @@ class Gluster:
         }
         layout = Layout(bricks=bricks, replica=_count(found, "replicaCount"), arbiter=_count(found, "arbiterCount"))
         return Volume(layout=layout, started=(found.findtext("statusStr") or "").strip() == STARTED, options=options)
+
+
+def resolved(hostnames: set[str]) -> set[str]:
+    """The IPv4 addresses the names resolve to here. A probed machine knows its prober by the name
+    the prober gave itself (its FQDN), not by the address the catalogue lists: a member must be
+    recognised under either."""
+    found: set[str] = set()
+    for hostname in hostnames:
+        try:
+            found |= {str(info[4][0]) for info in socket.getaddrinfo(hostname, None, socket.AF_INET)}
+        except (OSError, UnicodeError):
+            continue  # a name this machine cannot resolve: only the name itself is known
+    return found
 
 
 def _count(volume: ElementTree.Element, tag: str) -> int:
@@ -317,8 +332,10 @@ def converge(module: AnsibleModule, gluster: Gluster) -> dict[str, Any]:
             "(gluster volume replace-brick / add-brick)."
         )
 
+    # An existing volume with the wanted bricks has every member in its pool: glusterd puts bricks on
+    # peers only. Probing again would only ask a member that may be down right now.
     known = pool.known()
-    probed = [member for member in members if member not in known]
+    probed = [member for member in members if member not in known] if volume is None else []
     if not check_mode:
         for member in probed:
             gluster.run("peer", "probe", member)
