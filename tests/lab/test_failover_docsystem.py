@@ -93,7 +93,8 @@ def arbiter(lab: Lab) -> str:
 def stored_file(lab: Lab, machine: str, content: bytes) -> str:
     """The path, relative to the media folder, of the one file on `machine`'s mount holding `content`."""
     digest = hashlib.sha256(content).hexdigest()
-    found = lab.ssh(machine, f"cd {MEDIA} && sudo find . -type f -size {len(content)}c -exec sha256sum {{}} +")
+    listing = f"cd {MEDIA} && find . -type f -size {len(content)}c -exec sha256sum {{}} +"
+    found = lab.ssh(machine, f"sudo sh -c {shlex.quote(listing)}")  # the folder is the account's only
     assert found.returncode == 0, found.stderr
     paths = [line.split(maxsplit=1)[1] for line in found.stdout.splitlines() if line.startswith(digest)]
     assert len(paths) == 1, f"{machine} holds {len(paths)} copies of the document in {MEDIA}: {paths}"
