@@ -202,7 +202,7 @@ def test_the_document_system_is_given_what_the_exchange_reads_and_writes() -> No
 
 def test_backup_sources_and_the_backup_machine() -> None:
     machines = host_vars("danang")
-    sources = [
+    sources: list[dict[str, Any]] = [
         {"name": "docsystem-database", "hosts": ["docsys-db-01"], "addresses": ["10.48.2.11"], "kind": "postgresql",
          "database": "docsystem", "role": "docsystem"},
         # The pair shares one volume: either machine serves the documents, a restore unpacks them once.
