@@ -4,6 +4,8 @@ machine). An agency's system uploads documents through the LGSP pair every half 
 machine that holds the address reboots: the address must move within seconds, every upload the
 document system acknowledged must come back byte-identical, and the machine must rejoin by itself —
 its volume mounted and healed, the address left where it is, the scheduler still on one machine.
+Then the backup and restore guarantees of one machine hold for the pair: a document lost from the
+volume comes back, unpacked once, seen by both machines.
 
 Same boot as the other fault tests (the redundant lab), after them in file order.
 """
@@ -18,8 +20,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from conftest import run_provcloud
 from lab.agency_clients import client
-from lab.conftest import Lab, docsystem_of, show
+from lab.conftest import Lab, docsystem_of, show, take_backup
 from lab.gateway_calls import Consumer, tenant_addresses
 from provcloud.catalogue import MachineRole
 from provcloud.docsystem_client import AgencyClient, sample_pdf
@@ -184,3 +187,40 @@ def test_a_reboot_of_the_holder_loses_no_acknowledged_document_and_it_rejoins(
         assert answer.status == 200 and downloaded == content, f"document {document_id}: {answer.status}"
     stored_file(lab, before, uploads.acknowledged[max(uploads.acknowledged)])
     show(pytestconfig, f"docsystem failover: {len(uploads.acknowledged)} acknowledged documents, every one identical")
+
+
+RESTORE_TASK = "backup : Restore the directory as its owner (files owned by it, modes from its umask)"
+
+
+def changed_tasks(run: dict[str, object]) -> list[str]:
+    tasks = run.get("changed_tasks")
+    return [str(task) for task in tasks] if isinstance(tasks, list) else []
+
+
+def test_a_restore_puts_a_lost_document_back_once_for_both_machines(redundant_lab: Lab, uploads: Uploads) -> None:
+    lab = redundant_lab
+    holder = the_holder(lab)
+    content = sample_pdf(f"Cong van {uuid.uuid4()} - restored")
+    document_id = uploads.agency.store(uploads.cabinet_id, uploads.document_type_id, "cong-van.pdf", content)
+    file_id = uploads.agency.wait_for_file(document_id)
+    status = take_backup(lab)
+    assert status["count"], status
+
+    # Lost from the volume through one machine: gone for the other too.
+    (other,) = [machine for machine in applications(lab) if machine != holder]
+    path = stored_file(lab, other, content)
+    removed = lab.ssh(other, f"sudo rm {shlex.quote(f'{MEDIA}/{path}')}")
+    assert removed.returncode == 0, removed.stderr
+    gone = lab.ssh(holder, f"sudo test -e {shlex.quote(f'{MEDIA}/{path}')}")
+    assert gone.returncode == 1, f"{holder} still sees {path} after {other} removed it"
+
+    restored = run_provcloud("restore", lab.province.slug, "--yes")
+    assert restored.returncode == 0, restored.stdout[-4000:]
+    unpacked = [host for host, run in lab.last_run().items() if RESTORE_TASK in changed_tasks(run)]
+    assert unpacked == [applications(lab)[0]], f"the shared documents were unpacked on {unpacked}"
+
+    for machine in applications(lab):
+        assert stored_file(lab, machine, content) == path, machine
+    answer, downloaded = uploads.agency.download(document_id, file_id)
+    assert answer.status == 200 and downloaded == content, f"document {document_id}: {answer.status}"
+    assert running_scheduler(lab) == [the_holder(lab)], "after the restore the scheduler runs on the holder only"
