@@ -351,6 +351,19 @@ def run(gluster: FakeGluster, address: str = APP_1, check_mode: bool = False, **
     return run_module(MODULE, arguments, env=gluster.env())
 
 
+def first_converge_commands(auth_allow: str) -> list[list[str]]:
+    """What the first member runs on a fresh pool, in order: the two others probed, the arbiter volume
+    made, the two options a new GlusterFS 10 volume lacks set, the volume started."""
+    return [
+        ["peer", "probe", APP_2],
+        ["peer", "probe", BACKUP],
+        ["volume", "create", NAME, "replica", "3", "arbiter", "1", *BRICKS, "force"],
+        ["volume", "set", NAME, "network.ping-timeout", "5"],
+        ["volume", "set", NAME, "auth.allow", auth_allow],
+        ["volume", "start", NAME],
+    ]
+
+
 def test_a_fresh_pool_is_probed_and_the_arbiter_volume_made_set_and_started(gluster: FakeGluster) -> None:
     result = run(gluster)
 
@@ -361,14 +374,7 @@ def test_a_fresh_pool_is_probed_and_the_arbiter_volume_made_set_and_started(glus
     assert result["options_set"] == {"network.ping-timeout": "5", "auth.allow": AUTH_ALLOW}, (
         "nfs.disable is already on in a new GlusterFS 10 volume; only the differing options are set"
     )
-    assert gluster.changing_calls() == [
-        ["peer", "probe", APP_2],
-        ["peer", "probe", BACKUP],
-        ["volume", "create", NAME, "replica", "3", "arbiter", "1", *BRICKS, "force"],
-        ["volume", "set", NAME, "network.ping-timeout", "5"],
-        ["volume", "set", NAME, "auth.allow", AUTH_ALLOW],
-        ["volume", "start", NAME],
-    ]
+    assert gluster.changing_calls() == first_converge_commands(AUTH_ALLOW)
     volume = gluster.state()["volumes"][NAME]
     assert (volume["bricks"], volume["replica"], volume["arbiter"], volume["status"]) == (BRICKS, 3, 1, 1)
     assert {key: volume["options"][key] for key in OPTIONS} == OPTIONS
@@ -647,14 +653,9 @@ def test_the_role_hands_the_module_its_members_options_and_sorted_auth_allow(
 
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     auth_allow = ",".join(sorted({*MEMBERS, "10.48.2.30"}))
-    assert gluster.changing_calls() == [
-        ["peer", "probe", APP_2],
-        ["peer", "probe", BACKUP],
-        ["volume", "create", NAME, "replica", "3", "arbiter", "1", *BRICKS, "force"],
-        ["volume", "set", NAME, "network.ping-timeout", "5"],
-        ["volume", "set", NAME, "auth.allow", auth_allow],
-        ["volume", "start", NAME],
-    ], "the brick is /srv/glusterfs/<volume>, ping-timeout 5, auth.allow the members and clients sorted, once each"
+    assert gluster.changing_calls() == first_converge_commands(auth_allow), (
+        "the brick is /srv/glusterfs/<volume>, ping-timeout 5, auth.allow the members and clients sorted, once each"
+    )
 
 
 def test_glusterd_vol_keeps_debian_s_settings_and_sets_the_bricks_ports(tmp_path: Path) -> None:
