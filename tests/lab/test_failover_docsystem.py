@@ -199,6 +199,13 @@ def changed_tasks(run: dict[str, object]) -> list[str]:
     return [str(task) for task in tasks] if isinstance(tasks, list) else []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (issue 13): in CI the backup this test takes right after storing a document failed "
+    "(provcloud-backup.service exited with an error; the backups of the database test, taken with no "
+    "upload in progress, pass). Suspected: tar of the shared media folder while Mayan's workers still "
+    "write the new document's page images ('file changed as we read it'). Strict: a fix makes it pass.",
+)
 def test_a_restore_puts_a_lost_document_back_once_for_both_machines(redundant_lab: Lab, uploads: Uploads) -> None:
     lab = redundant_lab
     holder = the_holder(lab)
