@@ -362,11 +362,10 @@ class RoleInputs:
         if applications := self.machines(MachineRole.docsystem_app):
             # On a shared volume every application machine holds all the documents (`shared`): the
             # backup takes them from the first that answers, a restore unpacks them on one.
-            shared = self.shared_documents.shared
             sources.append(
-                {"name": "docsystem-documents", **_held_by(applications if shared else applications[:1]),
+                {"name": "docsystem-documents", **_held_by(applications),
                  "kind": "directory", "path": f"{DOCSYSTEM_STORAGE_DIR}/media", "owner": DOCSYSTEM_USER,
-                 "shared": shared}
+                 "shared": self.shared_documents.shared}
             )  # fmt: skip
         return sources
 

@@ -83,12 +83,12 @@ class SharedDocuments:
         return {"keepalived_holder_units": [SCHEDULER_UNIT]}
 
     def firewall_rules(self, machine: ServiceMachine) -> list[HostVars]:
-        """glusterd and the bricks, from the other members (replication, healing) and the application
-        machines (every client writes to every brick itself)."""
+        """glusterd and the bricks, from the other members: replication and healing, and the clients —
+        the application machines are members, and every client writes to every brick itself."""
         members = self.members()
         if machine not in members:
             return []
-        sources = sorted({f"{other.ip}/32" for other in [*members, *self.applications] if other != machine})
+        sources = sorted(f"{other.ip}/32" for other in members if other != machine)
         ports = f"{BRICK_PORTS[0]}-{BRICK_PORTS[1]}"
         return [
             {"name": "GlusterFS management (glusterd) from the volume's members", "protocol": "tcp",
